@@ -1,0 +1,91 @@
+/**
+ * Sits between the engine and the reports: keeps the cross-connection facts (the client-id index)
+ * and adds a verdict to each connection as soon as it ends. Collects the run's result for the JSON
+ * document while forwarding every event for streaming output.
+ */
+import type { Anomaly, Connection, EngineEvents, PacketEvent } from '../engine/model.js';
+import type { PacketTypeName } from '../mqtt/types.js';
+import type { Cause, Verdict } from './types.js';
+import { verdictFor, type CrossConnection } from './verdict.js';
+
+export interface AnalysisEvents extends EngineEvents {
+  verdict(conn: Connection, verdict: Verdict): void;
+}
+
+export interface ConnectionResult {
+  readonly conn: Connection;
+  readonly verdict: Verdict;
+}
+
+/** Everything a run found, for the JSON document and the table. */
+export interface RunResult {
+  readonly connections: readonly ConnectionResult[];
+  /** Anomalies not tied to a connection (capture file, link and IP problems). */
+  readonly captureAnomalies: readonly Anomaly[];
+  readonly byType: Partial<Record<PacketTypeName | 'TRUNCATED', number>>;
+  readonly mqttPackets: number;
+  readonly anomalyCounts: { error: number; warn: number; note: number };
+  readonly verdicts: Partial<Record<Cause, number>>;
+}
+
+const MAX_CAPTURE_ANOMALIES = 1000;
+
+export class Analyzer implements EngineEvents, CrossConnection {
+  private readonly clientIds = new Map<string, Connection[]>();
+  private readonly results = new Map<Connection, Verdict | null>();
+  private readonly captureAnomalies: Anomaly[] = [];
+  private readonly byType: Partial<Record<PacketTypeName | 'TRUNCATED', number>> = {};
+  private mqttPackets = 0;
+  private readonly anomalyCounts = { error: 0, warn: 0, note: 0 };
+
+  constructor(private readonly out: AnalysisEvents) {}
+
+  byClientId(clientId: string): readonly Connection[] {
+    return this.clientIds.get(clientId) ?? [];
+  }
+
+  connectionOpened(conn: Connection): void {
+    this.results.set(conn, null);
+    this.out.connectionOpened(conn);
+  }
+
+  packet(e: PacketEvent): void {
+    this.mqttPackets++;
+    this.byType[e.packet.type] = (this.byType[e.packet.type] ?? 0) + 1;
+    if (e.packet.type === 'CONNECT' && e.dir === 'c2s' && e.conn.connect === e.ref) {
+      const list = this.clientIds.get(e.packet.clientId);
+      if (list) list.push(e.conn);
+      else this.clientIds.set(e.packet.clientId, [e.conn]);
+    }
+    this.out.packet(e);
+  }
+
+  anomaly(a: Anomaly): void {
+    this.anomalyCounts[a.severity]++;
+    if (a.conn === null && this.captureAnomalies.length < MAX_CAPTURE_ANOMALIES) this.captureAnomalies.push(a);
+    this.out.anomaly(a);
+  }
+
+  connectionClosed(conn: Connection): void {
+    const verdict = verdictFor(conn, this);
+    this.results.set(conn, verdict);
+    this.out.connectionClosed(conn);
+    this.out.verdict(conn, verdict);
+  }
+
+  /** The run's result; call after the engine's finish(). */
+  result(): RunResult {
+    const connections: ConnectionResult[] = [];
+    const verdicts: Partial<Record<Cause, number>> = {};
+    for (const [conn, verdict] of this.results) {
+      const final = verdict ?? verdictFor(conn, this);
+      connections.push({ conn, verdict: final });
+      verdicts[final.cause] = (verdicts[final.cause] ?? 0) + 1;
+    }
+    connections.sort((a, b) => Number(a.conn.id.slice(1)) - Number(b.conn.id.slice(1)));
+    return {
+      connections, captureAnomalies: this.captureAnomalies, byType: this.byType, mqttPackets: this.mqttPackets,
+      anomalyCounts: { ...this.anomalyCounts }, verdicts,
+    };
+  }
+}

@@ -1,0 +1,500 @@
+/**
+ * The composition of the decoding layers for one run: capture records in, the model out through
+ * EngineEvents. Synchronous from here down (the only await is the file read above it): link → IP →
+ * TCP flow table → per-half reassembly → MQTT stream decoding → connection facts.
+ */
+import type { CaptureDiagnostic, CaptureRecord, Timestamp } from '../capture/types.js';
+import { diagSpec, type DiagCode } from '../diag/registry.js';
+import type { Diagnostic, Dir } from '../diag/types.js';
+import { MqttStreamDecoder } from '../mqtt/stream.js';
+import type { Decoded, MqttPacket, ProtocolLevel } from '../mqtt/types.js';
+import { decodeIp, formatAddress, IPPROTO_TCP } from '../net/ip.js';
+import { decodeLink } from '../net/link.js';
+import { TcpHalfReassembler, type ReassemblyNotice } from '../net/reassembly.js';
+import type { ChunkOrigin, EndReason, GapReason, StreamSink } from '../net/stream.js';
+import { decodeTcp, TCP_ACK, TCP_RST, TCP_SYN } from '../net/tcp.js';
+import { looksLikeConnect, looksLikeTls } from './detect.js';
+import { looksLikeUpgrade } from '../ws/http.js';
+import { WsDecoder, type WsControlFrame } from '../ws/decoder.js';
+import { newWsSession, type WsSession } from '../ws/session.js';
+import type { Limits } from './limits.js';
+import type { Anomaly, Connection, Endpoint, EngineEvents, HalfFacts, Orientation, PacketRef, WsFacts } from './model.js';
+import { OffsetIndex } from './offsets.js';
+import { checkSequence, type SequenceState } from './session.js';
+
+export type PortRole = 'mqtt' | 'ws' | 'tls';
+
+export interface EngineOptions {
+  readonly limits: Limits;
+  /** Ports whose traffic is decoded as the given protocol whatever its content (tshark's `-d`). */
+  readonly ports: ReadonlyMap<number, PortRole>;
+  /** Protocol level for connections whose CONNECT was not captured. */
+  readonly assumeVersion: ProtocolLevel | null;
+  /** Let a decoder exception escape (tests) instead of turning it into an `internal.exception` anomaly. */
+  readonly rethrow?: boolean;
+}
+
+/** Ports that carry MQTT by convention (IANA 1883, 8883 for TLS). */
+export const DEFAULT_PORTS: ReadonlyMap<number, PortRole> = new Map<number, PortRole>([
+  [1883, 'mqtt'],
+  [8883, 'tls'],
+]);
+
+const RECENT_PACKETS = 16;
+
+interface Flow {
+  kind: 'pending' | 'mqtt' | 'tls' | 'ignored';
+  /** Endpoint that sent the first segment we saw. */
+  readonly a: Endpoint;
+  readonly b: Endpoint;
+  readonly aKey: string;
+  /** Which endpoint sent a SYN without ACK (the client), if seen. */
+  synFromA: boolean | null;
+  readonly firstTs: Timestamp;
+  readonly firstFrame: number;
+  conn: Connection | null;
+  clientIsA: boolean;
+  pipes: Record<Dir, HalfPipe> | null;
+}
+
+function emptyWsFacts(): WsFacts {
+  return { status: null, subprotocol: null, deflate: false, path: null, closes: [], frames: { c2s: 0, s2c: 0 } };
+}
+
+function emptyHalf(): HalfFacts {
+  return { fin: null, rst: null, bytes: 0, gapBytes: 0, retransmissions: 0, packets: 0, lastPacket: null };
+}
+
+export class Engine {
+  private readonly flows = new Map<string, Flow>();
+  private nextConnId = 1;
+  private readonly unsupportedLinks = new Set<number>();
+  /** Counters for the summary. */
+  readonly stats = { frames: 0, ipFrames: 0, tcpSegments: 0, nonIpFrames: 0, ignoredFlows: 0 };
+
+  constructor(
+    private readonly opts: EngineOptions,
+    private readonly events: EngineEvents,
+  ) {}
+
+  /** A problem with the capture file itself (not tied to a connection). */
+  captureDiagnostic(d: CaptureDiagnostic): void {
+    this.events.anomaly({
+      code: d.code, severity: diagSpec(d.code).severity, conn: null, dir: null,
+      frame: d.frame ?? 0, offset: 0, length: 0, ts: null,
+      ...(d.detail !== undefined ? { detail: `${d.detail} (file offset ${d.fileOffset})` } : { detail: `file offset ${d.fileOffset}` }),
+    });
+  }
+
+  push(r: CaptureRecord): void {
+    this.stats.frames++;
+    try {
+      this.decode(r);
+    } catch (e) {
+      // A throw from a decoder is a bug; the run goes on and says where it happened.
+      if (this.opts.rethrow) throw e;
+      this.frameAnomaly('internal.exception', r, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private decode(r: CaptureRecord): void {
+    const link = decodeLink(r.linkType, r.data);
+    if (link.kind !== 'ip') {
+      if (link.kind === 'unsupported' && !this.unsupportedLinks.has(r.linkType)) {
+        this.unsupportedLinks.add(r.linkType);
+        this.frameAnomaly('capture.unsupported_link', r, `link type ${r.linkType}`);
+      } else if (link.kind === 'truncated') {
+        this.frameAnomaly('net.link.truncated', r);
+      } else {
+        this.stats.nonIpFrames++;
+      }
+      return;
+    }
+    const ip = decodeIp(r.data, link.offset, link.version);
+    if (ip.kind !== 'ok') {
+      this.frameAnomaly('net.ip.truncated', r, ip.detail);
+      return;
+    }
+    this.stats.ipFrames++;
+    if (ip.protocol !== IPPROTO_TCP) return;
+    if (ip.fragment) {
+      this.frameAnomaly('net.ip.fragment_unsupported', r);
+      return;
+    }
+    const tcp = decodeTcp(r.data, ip.payloadOffset, ip.payloadLength);
+    if ('error' in tcp) {
+      this.frameAnomaly('net.tcp.bad_header', r, tcp.error);
+      return;
+    }
+    this.stats.tcpSegments++;
+    const srcAddr = addrKey(ip.src);
+    const dstAddr = addrKey(ip.dst);
+    const srcKey = `${srcAddr}/${tcp.srcPort}`;
+    const dstKey = `${dstAddr}/${tcp.dstPort}`;
+    const key = srcKey < dstKey ? `${srcKey}-${dstKey}` : `${dstKey}-${srcKey}`;
+    const isSyn = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+
+    let flow = this.flows.get(key);
+    if (flow && isSyn && flow.conn?.closed) {
+      // Port reuse: a new SYN on a 4-tuple whose connection has closed starts a new connection.
+      this.flows.delete(key);
+      flow = undefined;
+    }
+    if (!flow) {
+      flow = {
+        kind: 'pending',
+        a: { addr: formatAddress(ip.src), port: tcp.srcPort },
+        b: { addr: formatAddress(ip.dst), port: tcp.dstPort },
+        aKey: srcKey, synFromA: null, firstTs: r.ts, firstFrame: r.frame,
+        conn: null, clientIsA: true, pipes: null,
+      };
+      this.flows.set(key, flow);
+    }
+    const fromA = srcKey === flow.aKey;
+    if (isSyn && flow.synFromA === null) flow.synFromA = fromA;
+    if (flow.kind === 'ignored') return;
+
+    const payloadEnd = Math.min(r.data.length, tcp.payloadOffset + tcp.payloadLength);
+    const payload = r.data.subarray(Math.min(tcp.payloadOffset, payloadEnd), payloadEnd);
+    if (flow.kind === 'pending') this.classify(flow, fromA, tcp.srcPort, tcp.dstPort, payload, r);
+    if (!flow.pipes || !flow.conn) return; // still pending, or just ignored
+
+    const conn = flow.conn;
+    const dir: Dir = fromA === flow.clientIsA ? 'c2s' : 's2c';
+    conn.end = r.ts;
+    conn.lastFrame = r.frame;
+    const pipe = flow.pipes[dir];
+    if (tcp.flags & TCP_RST) conn.half[dir].rst ??= { frame: r.frame, ts: r.ts };
+    pipe.reassembler.segment({
+      seq: tcp.seq, flags: tcp.flags, payload, length: tcp.payloadLength,
+      frame: r.frame, frameOffset: tcp.payloadOffset, ts: r.ts,
+    });
+    if (tcp.flags & TCP_RST) {
+      // A reset ends both directions at once.
+      flow.pipes[dir === 'c2s' ? 's2c' : 'c2s'].reassembler.finish();
+    }
+    this.maybeClosed(flow);
+  }
+
+  /** Ends every open stream (end of capture) and reports the connections still open. */
+  finish(): void {
+    for (const flow of this.flows.values()) {
+      if (!flow.pipes || !flow.conn || flow.conn.closed) continue;
+      flow.pipes.c2s.reassembler.finish();
+      flow.pipes.s2c.reassembler.finish();
+      this.maybeClosed(flow, true);
+    }
+  }
+
+  /** Decides whether a flow is MQTT, TLS or something to ignore, and which side is the client. */
+  private classify(flow: Flow, fromA: boolean, srcPort: number, dstPort: number, payload: Uint8Array, r: CaptureRecord): void {
+    const ports = this.opts.ports;
+    let clientIsA: boolean | null = null;
+    let orientation: Orientation = 'port';
+    let role: PortRole | undefined;
+    if (flow.synFromA !== null) {
+      clientIsA = flow.synFromA;
+      orientation = 'syn';
+      role = ports.get(clientIsA ? flow.b.port : flow.a.port);
+    } else if (ports.has(dstPort)) {
+      clientIsA = fromA;
+      role = ports.get(dstPort);
+    } else if (ports.has(srcPort)) {
+      clientIsA = !fromA;
+      role = ports.get(srcPort);
+    }
+    if (role === undefined) {
+      // Not a known port: decide on the first payload bytes (an MQTT CONNECT from the client).
+      if (payload.length === 0) return;
+      const senderIsClient = clientIsA === null ? true : fromA === clientIsA;
+      if (senderIsClient && looksLikeConnect(payload)) {
+        role = 'mqtt';
+        if (clientIsA === null) { clientIsA = fromA; orientation = 'content'; }
+      } else if (senderIsClient && looksLikeUpgrade(payload)) {
+        // An HTTP upgrade to WebSocket on any port: MQTT over WebSocket is decided by the subprotocol later.
+        role = 'ws';
+        if (clientIsA === null) { clientIsA = fromA; orientation = 'content'; }
+      } else {
+        flow.kind = 'ignored';
+        this.stats.ignoredFlows++;
+        return;
+      }
+    }
+    if (clientIsA === null) clientIsA = fromA;
+    if (role === 'tls' || (payload.length > 0 && looksLikeTls(payload))) role = 'tls';
+    flow.kind = role === 'tls' ? 'tls' : 'mqtt';
+    flow.clientIsA = clientIsA;
+    const transport = role === 'tls' ? 'tls' : role === 'ws' ? 'websocket' : 'tcp';
+    const conn = this.openConnection(flow, orientation, transport, r);
+    flow.conn = conn;
+    const shared: Shared = { sequence: { sawConnect: false, sawClientPacket: false }, ws: transport === 'websocket' ? newWsSession() : null };
+    flow.pipes = { c2s: new HalfPipe(this, conn, 'c2s', shared), s2c: new HalfPipe(this, conn, 's2c', shared) };
+  }
+
+  private openConnection(flow: Flow, orientation: Orientation, transport: Connection['transport'], r: CaptureRecord): Connection {
+    const conn: Connection = {
+      id: `C${this.nextConnId++}`,
+      client: flow.clientIsA ? flow.a : flow.b,
+      broker: flow.clientIsA ? flow.b : flow.a,
+      transport, orientation,
+      handshakeSeen: flow.synFromA !== null,
+      mqttVersion: null, versionSource: null, clientId: null, username: null, keepAlive: null, serverKeepAlive: null,
+      start: flow.firstTs, firstFrame: flow.firstFrame, end: r.ts, lastFrame: r.frame,
+      packets: {}, mqttPackets: 0,
+      half: { c2s: emptyHalf(), s2c: emptyHalf() },
+      connect: null, connack: null, disconnects: [], recent: [], ws: transport === 'websocket' ? emptyWsFacts() : null,
+      anomalies: [], anomaliesDropped: 0, closed: false,
+    };
+    this.events.connectionOpened(conn);
+    if (!conn.handshakeSeen) {
+      this.emit(conn, { code: 'tcp.midstream', severity: 'note', conn: conn.id, dir: null, frame: r.frame,
+        offset: 0, length: 0, ts: r.ts, detail: `orientation by ${orientation}` });
+    }
+    return conn;
+  }
+
+  private maybeClosed(flow: Flow, atEnd = false): void {
+    const conn = flow.conn;
+    if (!conn || conn.closed || !flow.pipes) return;
+    if (atEnd || (flow.pipes.c2s.reassembler.isEnded && flow.pipes.s2c.reassembler.isEnded)) {
+      conn.closed = true;
+      for (const dir of ['c2s', 's2c'] as const) {
+        const st = flow.pipes[dir].reassembler.stats;
+        conn.half[dir].bytes = st.bytes;
+        conn.half[dir].gapBytes = st.gapBytes;
+        conn.half[dir].retransmissions = st.retransmissions;
+      }
+      this.events.connectionClosed(conn);
+    }
+  }
+
+  private frameAnomaly(code: DiagCode, r: CaptureRecord, detail?: string): void {
+    this.events.anomaly({ code, severity: diagSpec(code).severity, conn: null, dir: null, frame: r.frame, offset: 0,
+      length: 0, ts: r.ts, ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  /** Records an anomaly on its connection (bounded) and reports it. */
+  emit(conn: Connection, a: Anomaly): void {
+    if (conn.anomalies.length < this.opts.limits.maxAnomaliesPerConnection) conn.anomalies.push(a);
+    else conn.anomaliesDropped++;
+    this.events.anomaly(a);
+  }
+
+  get options(): EngineOptions {
+    return this.opts;
+  }
+
+  get eventSink(): EngineEvents {
+    return this.events;
+  }
+}
+
+/** Cheap identity of an address for flow keys (formatted text only when a flow is created). */
+function addrKey(a: Uint8Array): string {
+  if (a.length === 4) return String(((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0);
+  return formatAddress(a);
+}
+
+/** What the two directions of a connection share. */
+interface Shared {
+  readonly sequence: SequenceState;
+  readonly ws: WsSession | null;
+}
+
+/**
+ * One direction of one MQTT connection: reassembled TCP bytes → (WebSocket frames →) offset index →
+ * MQTT stream decoder, and the packets' facts onto the connection. The same code serves both directions.
+ */
+class HalfPipe implements StreamSink {
+  readonly reassembler: TcpHalfReassembler;
+  /** TCP stream offsets → frames. */
+  private readonly tcpIndex = new OffsetIndex();
+  /** Offsets of the stream MQTT is decoded from → frames (the TCP index itself, or one for the WebSocket payload). */
+  private readonly mqttIndex: OffsetIndex;
+  private readonly decoder: MqttStreamDecoder | null;
+  private readonly ws: WsDecoder | null;
+  private readonly seq: SequenceState;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly conn: Connection,
+    private readonly dir: Dir,
+    shared: Shared,
+  ) {
+    this.seq = shared.sequence;
+    const limits = engine.options.limits;
+    this.reassembler = new TcpHalfReassembler(this, (n) => this.notice(n), limits.maxOutOfOrderBytes);
+    this.decoder = conn.transport === 'tls' ? null : new MqttStreamDecoder(
+      () => ({ protocolLevel: this.protocolLevel() }),
+      { packet: (d: Decoded, bytes: Uint8Array) => this.packet(d, bytes), diagnostic: (d: Diagnostic) => this.diagnostic(d, this.mqttIndex) },
+      { maxPacketSize: limits.maxPacketSize },
+    );
+    this.mqttIndex = shared.ws ? new OffsetIndex() : this.tcpIndex;
+    this.ws = shared.ws ? new WsDecoder(dir, shared.ws, {
+      payload: (bytes, wsOffset, tcpOffset) => {
+        const at = this.tcpIndex.locate(tcpOffset);
+        if (at) this.mqttIndex.add(wsOffset, bytes.length, at.frame, at.frameOffset, at.ts);
+        this.decoder?.data(bytes, wsOffset);
+      },
+      gap: (wsOffset, length) => this.decoder?.gap(wsOffset, length),
+      frame: () => { this.conn.ws!.frames[this.dir]++; },
+      control: (f) => this.wsControl(f),
+      handshake: (session) => this.wsHandshake(session),
+      diagnostic: (d) => this.diagnostic(d, this.tcpIndex),
+    }, { maxCompressedMessage: limits.maxWsMessage, maxInflatedMessage: limits.maxWsInflate },
+    conn.handshakeSeen ? 'http' : 'auto') : null;
+  }
+
+  data(bytes: Uint8Array, offset: number, origin: ChunkOrigin): void {
+    this.tcpIndex.add(offset, bytes.length, origin.frame, origin.frameOffset, origin.ts);
+    if (this.ws) this.ws.data(bytes, offset);
+    else this.decoder?.data(bytes, offset);
+  }
+
+  gap(offset: number, length: number, reason: GapReason): void {
+    const at = this.tcpIndex.locate(offset);
+    this.engine.emit(this.conn, {
+      code: 'tcp.gap', severity: 'warn', conn: this.conn.id, dir: this.dir,
+      frame: at?.frame ?? this.conn.lastFrame, offset: at ? at.frameOffset + 1 : 0, length, ts: at?.ts ?? null,
+      streamOffset: offset, detail: `${length} bytes missing (${reason === 'snaplen' ? 'cut by the capture snaplen' : reason === 'limit' ? 'out-of-order limit' : 'not captured'})`,
+    });
+    if (this.ws) this.ws.gap(offset, length);
+    else this.decoder?.gap(offset, length);
+  }
+
+  end(reason: EndReason, origin: ChunkOrigin | null): void {
+    this.ws?.end();
+    this.decoder?.end();
+    const half = this.conn.half[this.dir];
+    if (origin && reason === 'fin') half.fin ??= { frame: origin.frame, ts: origin.ts };
+    if (origin && reason === 'rst') half.rst ??= { frame: origin.frame, ts: origin.ts };
+  }
+
+  private wsHandshake(session: WsSession): void {
+    const facts = this.conn.ws!;
+    facts.status = session.status;
+    facts.subprotocol = session.subprotocol;
+    facts.deflate = session.deflate !== null;
+    if (session.request) facts.path = session.request.startLine.split(' ')[1] ?? null;
+  }
+
+  private wsControl(f: WsControlFrame): void {
+    if (f.header.opcode !== 8) return;
+    const at = this.tcpIndex.locate(f.header.tcpOffset);
+    this.conn.ws!.closes.push({
+      dir: this.dir, code: f.closeCode ?? null, reason: f.closeReason ?? '',
+      frame: at?.frame ?? this.conn.lastFrame, offset: at?.frameOffset ?? 0, ts: at?.ts ?? this.conn.end,
+    });
+  }
+
+  private protocolLevel(): ProtocolLevel {
+    const conn = this.conn;
+    if (conn.mqttVersion !== null) return conn.mqttVersion;
+    const assumed = this.engine.options.assumeVersion;
+    conn.mqttVersion = assumed ?? 4;
+    conn.versionSource = 'assumed';
+    return conn.mqttVersion;
+  }
+
+  private notice(n: ReassemblyNotice): void {
+    this.engine.emit(this.conn, {
+      code: n.code, severity: diagSpec(n.code).severity, conn: this.conn.id, dir: this.dir,
+      frame: n.frame, offset: n.frameOffset, length: n.length, ts: null, ...(n.detail !== undefined ? { detail: n.detail } : {}),
+    });
+  }
+
+  private locate(d: Diagnostic, index: OffsetIndex): Anomaly {
+    const at = index.locate(d.at.offset);
+    return {
+      code: d.code, severity: diagSpec(d.code).severity, conn: this.conn.id, dir: this.dir,
+      frame: at?.frame ?? this.conn.lastFrame, offset: at?.frameOffset ?? 0, length: d.at.length, ts: at?.ts ?? null,
+      streamOffset: d.at.offset, ...(d.detail !== undefined ? { detail: d.detail } : {}),
+    };
+  }
+
+  private diagnostic(d: Diagnostic, index: OffsetIndex): void {
+    this.engine.emit(this.conn, this.locate(d, index));
+  }
+
+  private packet(d: Decoded, bytes: Uint8Array): void {
+    const conn = this.conn;
+    const p = d.packet;
+    const isFirstPacket = conn.mqttPackets === 0;
+    this.applySession(p);
+    if (isFirstPacket && conn.versionSource === 'assumed') {
+      d = { packet: p, diags: [...d.diags, { code: 'mqtt.version.assumed', at: { offset: p.at.offset, length: 1 },
+        detail: `decoded as ${levelName(conn.mqttVersion ?? 4)}` }] };
+    }
+    const seqCode = checkSequence(this.seq, this.dir, p, conn.handshakeSeen, conn.mqttVersion ?? 4);
+    let diags = seqCode ? [...d.diags, { code: seqCode, at: { offset: p.at.offset, length: 1 } } as Diagnostic] : d.diags;
+    if (p.type === 'CONNACK' && this.dir === 's2c' && isRefusal(p.reasonCode, conn.mqttVersion ?? 4)) {
+      // The reason code byte: fixed header, then the acknowledge flags byte.
+      diags = [...diags, { code: 'mqtt.connack.refused', at: { offset: p.at.offset + p.headerLength + 1, length: 1 },
+        detail: `code 0x${p.reasonCode.toString(16).padStart(2, '0')}` }];
+    }
+
+    const start = p.at.offset;
+    const index = this.mqttIndex;
+    const last = index.locate(start + p.at.length - 1);
+    const first = index.locate(start);
+    const frames = index.framesOf(start, p.at.length);
+    const anomalies = diags.map((x) => this.locate(x, index));
+    const type = p.type;
+    const ref: PacketRef = {
+      type, dir: this.dir, frame: last?.frame ?? conn.lastFrame, ts: last?.ts ?? conn.end,
+      frameOffset: first?.frameOffset ?? 0, firstFrame: first?.frame ?? conn.lastFrame,
+      remainingLength: p.remainingLength,
+      errors: anomalies.filter((a) => a.severity === 'error'),
+      ...(reasonCodeOf(p) !== undefined ? { reasonCode: reasonCodeOf(p)! } : {}),
+    };
+    conn.mqttPackets++;
+    conn.packets[type] = (conn.packets[type] ?? 0) + 1;
+    const half = conn.half[this.dir];
+    half.packets++;
+    half.lastPacket = ref;
+    if (type === 'CONNECT' && this.dir === 'c2s' && conn.connect === null) conn.connect = ref;
+    if (type === 'CONNACK' && this.dir === 's2c' && conn.connack === null) conn.connack = ref;
+    if (type === 'DISCONNECT') conn.disconnects.push(ref);
+    conn.recent.push(ref);
+    if (conn.recent.length > RECENT_PACKETS) conn.recent.shift();
+
+    for (const a of anomalies) this.engine.emit(conn, a);
+    this.engine.eventSink.packet({
+      conn, dir: this.dir, packet: p, frame: ref.frame, frames: frames.length > 0 ? frames : [ref.frame],
+      ts: ref.ts, bytes, anomalies, ref,
+    });
+    index.prune(start + p.at.length);
+    if (this.ws) this.tcpIndex.prune(this.tcpIndex.lastOffset());
+  }
+
+  /** Connection-level facts from CONNECT and CONNACK. */
+  private applySession(p: MqttPacket): void {
+    const conn = this.conn;
+    if (p.type === 'CONNECT' && this.dir === 'c2s' && conn.clientId === null) {
+      const level = p.protocolLevel & 0x7f; // bit 7 is the bridge flag
+      if (level === 3 || level === 4 || level === 5) {
+        conn.mqttVersion = level;
+        conn.versionSource = 'connect';
+      }
+      conn.clientId = p.clientId;
+      conn.username = p.username ?? null;
+      conn.keepAlive = p.keepAlive;
+    } else if (p.type === 'CONNACK' && this.dir === 's2c') {
+      const ska = p.properties.find((x) => x.id === 0x13);
+      if (ska && typeof ska.value === 'number') conn.serverKeepAlive = ska.value;
+    }
+  }
+}
+
+/** 3.x: any non-zero return code refuses; 5.0: reason codes ≥ 0x80 are failures. */
+export function isRefusal(code: number, level: number): boolean {
+  return level === 5 ? code >= 0x80 : code !== 0;
+}
+
+function reasonCodeOf(p: MqttPacket): number | undefined {
+  return 'reasonCode' in p ? p.reasonCode : undefined;
+}
+
+export function levelName(level: number): string {
+  return level === 3 ? '3.1' : level === 4 ? '3.1.1' : level === 5 ? '5.0' : `level ${level}`;
+}
