@@ -7,6 +7,9 @@ import type { Anomaly, Connection, EngineEvents, PacketEvent } from '../engine/m
 import type { PacketTypeName } from '../mqtt/types.js';
 import type { Cause, Verdict } from './types.js';
 import { verdictFor, type CrossConnection } from './verdict.js';
+import { couldBeShutdown, shutdownVerdicts, SHUTDOWN_WINDOW_S, type Candidate } from './shutdown.js';
+import { secondsBetween } from './time.js';
+import type { Timestamp } from '../capture/types.js';
 
 export interface AnalysisEvents extends EngineEvents {
   verdict(conn: Connection, verdict: Verdict): void;
@@ -37,6 +40,8 @@ export class Analyzer implements EngineEvents, CrossConnection {
   private readonly byType: Partial<Record<PacketTypeName | 'TRUNCATED', number>> = {};
   private mqttPackets = 0;
   private readonly anomalyCounts = { error: 0, warn: 0, note: 0 };
+  /** Broker closes with no cause yet, held back briefly in case they turn out to be a shutdown. */
+  private pending: Candidate[] = [];
 
   constructor(private readonly out: AnalysisEvents) {}
 
@@ -50,6 +55,7 @@ export class Analyzer implements EngineEvents, CrossConnection {
   }
 
   packet(e: PacketEvent): void {
+    this.flushPending(e.ts);
     this.mqttPackets++;
     this.byType[e.packet.type] = (this.byType[e.packet.type] ?? 0) + 1;
     if (e.packet.type === 'CONNECT' && e.dir === 'c2s' && e.conn.connect === e.ref) {
@@ -67,14 +73,34 @@ export class Analyzer implements EngineEvents, CrossConnection {
   }
 
   connectionClosed(conn: Connection): void {
+    this.flushPending(conn.end);
     const verdict = verdictFor(conn, this);
     this.results.set(conn, verdict);
     this.out.connectionClosed(conn);
+    if (couldBeShutdown(verdict)) {
+      this.pending.push({ conn, verdict });
+      return;
+    }
     this.out.verdict(conn, verdict);
+  }
+
+  /** Decides held-back verdicts once capture time has moved past their moment (or at the end: `now` null). */
+  flushPending(now: Timestamp | null): void {
+    if (this.pending.length === 0) return;
+    const last = this.pending[this.pending.length - 1]!.conn.end;
+    if (now !== null && secondsBetween(last, now) <= SHUTDOWN_WINDOW_S) return;
+    const revised = shutdownVerdicts(this.pending, this.results.keys());
+    for (const { conn, verdict } of this.pending) {
+      const final = revised.get(conn) ?? verdict;
+      this.results.set(conn, final);
+      this.out.verdict(conn, final);
+    }
+    this.pending = [];
   }
 
   /** The run's result; call after the engine's finish(). */
   result(): RunResult {
+    this.flushPending(null);
     const connections: ConnectionResult[] = [];
     const verdicts: Partial<Record<Cause, number>> = {};
     for (const [conn, verdict] of this.results) {

@@ -33,6 +33,8 @@ export interface Evidence {
   readonly offset: number;
   readonly code?: DiagCode;
   readonly note: string;
+  /** For bytes inside masked WebSocket frames: payload offset, unmasked value and the wire (masked) value. */
+  readonly websocket?: { readonly payloadOffset: number; readonly byte: number; readonly wireByte: number };
 }
 
 export interface Verdict {

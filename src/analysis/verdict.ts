@@ -33,6 +33,8 @@ export interface TransportClose {
 const KEEPALIVE_SLACK = 0.95;
 /** How soon after another connection's CONNECT a close still counts as its takeover. */
 const TAKEOVER_WINDOW_S = 2;
+/** A PUBLISH this large, answered by an immediate close, points at a size limit. */
+const LARGE_PUBLISH = 1024;
 
 type Rule = (c: Connection, close: TransportClose | null, x: CrossConnection) => Verdict | null;
 
@@ -83,8 +85,11 @@ function closeEvidence(close: TransportClose): Evidence {
 }
 
 function anomalyEvidence(a: Anomaly): Evidence {
-  return { frame: a.frame, offset: a.offset, code: a.code,
-    note: `${diagSpec(a.code).summary}${a.detail ? ` (${a.detail})` : ''}` };
+  const note = `${diagSpec(a.code).summary}${a.detail ? ` (${a.detail})` : ''}`;
+  const ws = a.websocket
+    ? `; inside a masked WebSocket frame: payload byte ${a.websocket.payloadOffset} is 0x${a.websocket.byte.toString(16).padStart(2, '0')}, on the wire 0x${a.websocket.wireByte.toString(16).padStart(2, '0')}`
+    : '';
+  return { frame: a.frame, offset: a.offset, code: a.code, note: note + ws, ...(a.websocket ? { websocket: a.websocket } : {}) };
 }
 
 function versionOf(c: Connection): number {
@@ -134,7 +139,7 @@ const serverDisconnect: Rule = (c, _close, x) => {
     const bad = lastClientError(c, d.frame);
     if (bad) ev.unshift(anomalyEvidence(bad));
     const cause = rc === 0x81 || (bad && diagSpec(bad.code).group === 'malformed') ? 'malformed_packet' : 'protocol_violation';
-    return v(cause, 'high', `The broker sent DISCONNECT ${code}${bad ? ` after the client's ${describe(bad)}` : ''}.`, ev, 'broker', 'mqtt_disconnect');
+    return v(cause, 'high', `The broker sent DISCONNECT ${code}${bad ? ` right after the client's ${describe(c, bad)}` : ''}.`, ev, 'broker', 'mqtt_disconnect');
   }
   if (rc === 0x8d) return v('keepalive_timeout', 'high', `The broker sent DISCONNECT ${code}.`, ev, 'broker', 'mqtt_disconnect');
   if (rc === 0x8e) {
@@ -163,7 +168,7 @@ const brokerClosedAfterBadPacket: Rule = (c, close) => {
   const cause = bad.code.startsWith('ws.') ? 'websocket_violation'
     : diagSpec(bad.code).group === 'malformed' ? 'malformed_packet' : 'protocol_violation';
   return v(cause, 'high',
-    `The broker closed the connection (${closeName(close)}) right after the client's ${describe(bad)} in frame ${bad.frame}.`,
+    `The broker closed the connection (${closeName(close)}) right after the client's ${describe(c, bad)}.`,
     [anomalyEvidence(bad), closeEvidence(close)], 'broker', close.method);
 };
 
@@ -215,6 +220,27 @@ const upgradeRefused: Rule = (c, close) => {
     [...(a ? [anomalyEvidence(a)] : []), ...(close ? [closeEvidence(close)] : [])], close?.by ?? 'broker', close?.method ?? null);
 };
 
+/**
+ * The broker closed at once after a large PUBLISH with no other cause: a size limit (mosquitto's
+ * message_size_limit / max_packet_size, AWS IoT's 128 KB). In MQTT 5 the CONNACK's Maximum Packet Size
+ * makes it certain; in 3.x the broker cannot say so, hence medium confidence.
+ */
+const sizeLimit: Rule = (c, close) => {
+  if (!close || close.by !== 'broker') return null;
+  const last = c.half.c2s.lastPacket;
+  if (!last || last.type !== 'PUBLISH') return null;
+  const after = secondsBetween(last.ts, close.event.ts);
+  const size = last.remainingLength;
+  const max = c.maximumPacketSize;
+  const over = max !== null && size + 5 > max;
+  if (!over && (size < LARGE_PUBLISH || after > 1)) return null;
+  return v('size_limit', over ? 'high' : 'medium',
+    over
+      ? `The client sent a PUBLISH of ${size} bytes, over the Maximum Packet Size ${max} the broker announced; the broker closed (${closeName(close)}).`
+      : `The broker closed (${closeName(close)}) ${formatDuration(after)} after a ${size}-byte PUBLISH with no other cause: most likely a broker size limit (message_size_limit / max_packet_size).`,
+    [packetEvidence(last, `PUBLISH, Remaining Length ${size}`), closeEvidence(close)], 'broker', close.method);
+};
+
 /** A reset with no MQTT-level cause in sight. */
 const networkReset: Rule = (_c, close) => {
   if (!close || close.method !== 'tcp_rst') return null;
@@ -234,7 +260,7 @@ const unknown: Rule = (c, close) => {
 
 const RULES: readonly Rule[] = [
   clientDisconnect, upgradeRefused, connectRefused, serverDisconnect, stillOpen, brokerClosedAfterBadPacket,
-  keepaliveTimeout, sessionTakeover, connectUnanswered, clientClose, networkReset, unknown,
+  keepaliveTimeout, sessionTakeover, connectUnanswered, sizeLimit, clientClose, networkReset, unknown,
 ];
 
 /** The verdict for a connection whose ending is known (or the capture ended). */
@@ -267,8 +293,13 @@ function lastClientError(c: Connection, closeFrame: number): Anomaly | null {
   return found;
 }
 
-function describe(a: Anomaly): string {
-  return `${diagSpec(a.code).summary.replace(/\.$/, '').toLowerCase()}${a.detail ? ` (${a.detail})` : ''}`;
+/** "SUBSCRIBE in frame 8 broke MQTT-3.8.1-1: first byte 0x80: …" — the packet, the rule and the bytes. */
+function describe(c: Connection, a: Anomaly): string {
+  const packet = c.recent.find((p) => p.errors.includes(a));
+  const spec = diagSpec(a.code);
+  const what = packet ? `${packet.type} in frame ${a.frame}` : `bytes in frame ${a.frame}`;
+  const rule = spec.spec ? ` [${spec.spec}]` : '';
+  return `${what} (${a.detail ?? spec.summary})${rule}`;
 }
 
 function takeoverBy(c: Connection, closeTs: CloseEvent['ts'], x: CrossConnection): { conn: Connection; connect: PacketRef } | null {

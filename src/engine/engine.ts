@@ -239,6 +239,7 @@ export class Engine {
       transport, orientation,
       handshakeSeen: flow.synFromA !== null,
       mqttVersion: null, versionSource: null, clientId: null, username: null, keepAlive: null, serverKeepAlive: null,
+      maximumPacketSize: null,
       start: flow.firstTs, firstFrame: flow.firstFrame, end: r.ts, lastFrame: r.frame,
       packets: {}, mqttPackets: 0,
       half: { c2s: emptyHalf(), s2c: emptyHalf() },
@@ -331,9 +332,9 @@ class HalfPipe implements StreamSink {
     );
     this.mqttIndex = shared.ws ? new OffsetIndex() : this.tcpIndex;
     this.ws = shared.ws ? new WsDecoder(dir, shared.ws, {
-      payload: (bytes, wsOffset, tcpOffset) => {
+      payload: (bytes, wsOffset, tcpOffset, mask) => {
         const at = this.tcpIndex.locate(tcpOffset);
-        if (at) this.mqttIndex.add(wsOffset, bytes.length, at.frame, at.frameOffset, at.ts);
+        if (at) this.mqttIndex.add(wsOffset, bytes.length, at.frame, at.frameOffset, at.ts, mask);
         this.decoder?.data(bytes, wsOffset);
       },
       gap: (wsOffset, length) => this.decoder?.gap(wsOffset, length),
@@ -403,9 +404,14 @@ class HalfPipe implements StreamSink {
     });
   }
 
-  private locate(d: Diagnostic, index: OffsetIndex): Anomaly {
+  /** Resolves a diagnostic to its frame; `packet` (bytes and stream offset) lets a masked wire byte be shown. */
+  private locate(d: Diagnostic, index: OffsetIndex, packet?: { bytes: Uint8Array; offset: number }): Anomaly {
     const at = index.locate(d.at.offset);
+    const value = packet ? packet.bytes[d.at.offset - packet.offset] : undefined;
+    const websocket = at?.maskByte != null && value !== undefined
+      ? { websocket: { payloadOffset: d.at.offset, byte: value, wireByte: value ^ at.maskByte } } : {};
     return {
+      ...websocket,
       code: d.code, severity: diagSpec(d.code).severity, conn: this.conn.id, dir: this.dir,
       frame: at?.frame ?? this.conn.lastFrame, offset: at?.frameOffset ?? 0, length: d.at.length, ts: at?.ts ?? null,
       streamOffset: d.at.offset, ...(d.detail !== undefined ? { detail: d.detail } : {}),
@@ -438,7 +444,7 @@ class HalfPipe implements StreamSink {
     const last = index.locate(start + p.at.length - 1);
     const first = index.locate(start);
     const frames = index.framesOf(start, p.at.length);
-    const anomalies = diags.map((x) => this.locate(x, index));
+    const anomalies = diags.map((x) => this.locate(x, index, { bytes, offset: start }));
     const type = p.type;
     const ref: PacketRef = {
       type, dir: this.dir, frame: last?.frame ?? conn.lastFrame, ts: last?.ts ?? conn.end,
@@ -482,6 +488,8 @@ class HalfPipe implements StreamSink {
     } else if (p.type === 'CONNACK' && this.dir === 's2c') {
       const ska = p.properties.find((x) => x.id === 0x13);
       if (ska && typeof ska.value === 'number') conn.serverKeepAlive = ska.value;
+      const mps = p.properties.find((x) => x.id === 0x27);
+      if (mps && typeof mps.value === 'number') conn.maximumPacketSize = mps.value;
     }
   }
 }

@@ -64,6 +64,8 @@ export interface Connection {
   keepAlive: number | null;
   /** MQTT 5 Server Keep Alive from CONNACK, which overrides keepAlive [MQTT-3.1.2-21]. */
   serverKeepAlive: number | null;
+  /** MQTT 5 Maximum Packet Size the broker announced in CONNACK (0x27). */
+  maximumPacketSize: number | null;
   readonly start: Timestamp;
   readonly firstFrame: number;
   end: Timestamp;
@@ -118,6 +120,11 @@ export interface Anomaly {
   readonly detail?: string;
   /** Offset in the reassembled stream (TCP or WebSocket payload) of that direction, when there is one. */
   readonly streamOffset?: number;
+  /**
+   * For MQTT bytes carried in masked WebSocket frames: the byte's offset in the unmasked payload stream,
+   * its value there, and the masked value as it appears on the wire at `frame`/`offset`.
+   */
+  readonly websocket?: { readonly payloadOffset: number; readonly byte: number; readonly wireByte: number };
 }
 
 export interface PacketEvent {

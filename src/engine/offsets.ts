@@ -11,12 +11,21 @@ interface Entry {
   readonly frame: number;
   readonly frameOffset: number;
   readonly ts: Timestamp;
+  /** For unmasked WebSocket payload: the masking key and the key index of the entry's first byte. */
+  readonly mask: WireMask | null;
+}
+
+export interface WireMask {
+  readonly key: Uint8Array;
+  readonly keyIndex: number;
 }
 
 export interface FramePoint {
   readonly frame: number;
   readonly frameOffset: number;
   readonly ts: Timestamp;
+  /** The key byte the wire byte was masked with (WebSocket client frames), if any. */
+  readonly maskByte: number | null;
 }
 
 /** At most this many entries are kept; a huge packet spread over more frames loses its middle frames. */
@@ -26,13 +35,13 @@ export class OffsetIndex {
   private entries: Entry[] = [];
   private head = 0;
 
-  add(streamOffset: number, length: number, frame: number, frameOffset: number, ts: Timestamp): void {
+  add(streamOffset: number, length: number, frame: number, frameOffset: number, ts: Timestamp, mask: WireMask | null = null): void {
     if (length === 0) return;
     if (this.entries.length - this.head >= MAX_ENTRIES) {
       // Keep the first and the newest entries: the start of a long packet still resolves.
       this.entries.splice(this.head + 1, 1);
     }
-    this.entries.push({ streamOffset, length, frame, frameOffset, ts });
+    this.entries.push({ streamOffset, length, frame, frameOffset, ts, mask });
   }
 
   /** The frame holding stream byte `offset`, or the nearest earlier one if it was pruned or lost. */
@@ -48,7 +57,8 @@ export class OffsetIndex {
     if (!best) best = this.entries[this.head];
     if (!best) return null;
     const inside = Math.min(Math.max(offset - best.streamOffset, 0), best.length - 1);
-    return { frame: best.frame, frameOffset: best.frameOffset + inside, ts: best.ts };
+    const maskByte = best.mask ? best.mask.key[(best.mask.keyIndex + inside) & 3]! : null;
+    return { frame: best.frame, frameOffset: best.frameOffset + inside, ts: best.ts, maskByte };
   }
 
   /** Frames that carried any of [offset, offset + length), ascending and unique. */

@@ -58,6 +58,12 @@ export interface PacketHeader {
   readonly headerLength: number;
   /** Where the whole packet (header + body) sits in its stream. */
   readonly at: Span;
+  /**
+   * Set on the packet where framing resumed after a resync (a gap, or a Remaining Length longer than
+   * 4 bytes): its start was found by scanning for a plausible fixed header, not by the previous
+   * packet's length, so it is a well-founded guess rather than a certainty. Absent otherwise.
+   */
+  readonly resynced?: true;
 }
 
 export type MqttBody =
@@ -86,7 +92,10 @@ export type MqttBody =
   | { readonly type: 'DISCONNECT' | 'AUTH'; readonly reasonCode?: number; readonly properties: readonly Property[] }
   /** Type 0: nothing to decode. */
   | { readonly type: 'RESERVED' }
-  /** Remaining Length above the packet-size limit: the body was skipped, the packet still counts. */
+  /**
+   * Remaining Length above the packet-size limit (diagnostic `limit.mqtt.packet_size`), or a packet a
+   * stream gap fell into (`mqtt.stream.packet_cut`): the body was skipped, the packet still counts.
+   */
   | { readonly type: 'TRUNCATED'; readonly declaredType: PacketTypeName; readonly skipped: number };
 
 export type MqttPacket = PacketHeader & MqttBody;

@@ -37,7 +37,16 @@ export function anomalyJson(a: Anomaly): { [key: string]: Json } {
     message: a.detail ? `${spec.summary}: ${a.detail}` : spec.summary,
   };
   if (spec.spec !== undefined) out['spec'] = spec.spec;
+  if (a.websocket) out['websocket'] = { ...wireJson(a.websocket) };
   return out;
+}
+
+function hexByte(b: number): string {
+  return `0x${b.toString(16).padStart(2, '0')}`;
+}
+
+function wireJson(w: NonNullable<Anomaly['websocket']>): { [key: string]: Json } {
+  return { payloadOffset: w.payloadOffset, byte: hexByte(w.byte), wireByte: hexByte(w.wireByte) };
 }
 
 export function verdictJson(v: Verdict): { [key: string]: Json } {
@@ -47,6 +56,7 @@ export function verdictJson(v: Verdict): { [key: string]: Json } {
       const ev: { [key: string]: Json } = { frame: e.frame, offset: e.offset };
       if (e.code !== undefined) ev['code'] = e.code;
       ev['note'] = e.note;
+      if (e.websocket) ev['websocket'] = wireJson(e.websocket);
       return ev;
     }),
   };

@@ -24,6 +24,12 @@ export interface WsFrameHeader {
   readonly headerLength: number;
 }
 
+export interface WireMask {
+  readonly key: Uint8Array;
+  /** Index into the key of the chunk's first byte (payload position modulo 4). */
+  readonly keyIndex: number;
+}
+
 export interface WsControlFrame {
   readonly header: WsFrameHeader;
   /** Unmasked payload (at most 125 bytes for a valid control frame; longer ones are cut there). */
@@ -33,8 +39,12 @@ export interface WsControlFrame {
 }
 
 export interface WsEvents {
-  /** Message payload bytes in order: `wsOffset` is the payload-stream offset, `tcpOffset` where byte 0 was on the wire. */
-  payload(bytes: Uint8Array, wsOffset: number, tcpOffset: number): void;
+  /**
+   * Message payload bytes in order: `wsOffset` is the payload-stream offset, `tcpOffset` where byte 0
+   * was on the wire. `mask` (masked frames only) is the key and the key index of byte 0, so the byte as
+   * it appears on the wire can be shown; inflated bytes have no wire position and pass no mask.
+   */
+  payload(bytes: Uint8Array, wsOffset: number, tcpOffset: number, mask: WireMask | null): void;
   /** Payload bytes lost (a TCP gap inside a frame). */
   gap(wsOffset: number, length: number): void;
   frame(header: WsFrameHeader): void;
@@ -315,7 +325,7 @@ export class WsDecoder {
     } else if (this.message !== null || f.opcode === OPCODE.continuation) {
       if (this.compressed) this.bufferCompressed(bytes);
       else {
-        this.events.payload(bytes, this.wsOffset, tcpOffset);
+        this.events.payload(bytes, this.wsOffset, tcpOffset, f.maskKey ? { key: f.maskKey, keyIndex: this.payloadPos & 3 } : null);
         this.wsOffset += bytes.length;
       }
     }
@@ -366,7 +376,7 @@ export class WsDecoder {
       return;
     }
     // Inflated bytes have no byte-for-byte place on the wire: they map to the message's first frame.
-    this.events.payload(r.bytes, this.wsOffset, this.compressedStart);
+    this.events.payload(r.bytes, this.wsOffset, this.compressedStart, null);
     this.wsOffset += r.bytes.length;
   }
 

@@ -8,6 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CORPUS, SAMPLES, isCapture, ndjson, runCli } from '../support/cli.js';
+import { inspectCapture } from '../harness/inspect.js';
 
 const TYPES = ['RESERVED', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE',
   'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
@@ -20,6 +21,27 @@ const PORTS: Record<string, number[]> = { 'ndpi/coap_mqtt.pcap': [17501] };
  * Filled in only after reading the frames by hand.
  */
 const TSHARK_WRONG: Record<string, { extra?: string[]; missing?: string[]; why: string }> = {};
+
+/**
+ * tshark 4.0 never hands WebSocket payload to its MQTT dissector (field-notes.md), so for MQTT over
+ * WebSocket it reports no MQTT at all. For those captures the reference is the harness's own reader
+ * (test/harness/inspect.ts: tshark's TCP payload bytes, unmasked and framed by independent test code),
+ * and the MQTT packets it finds are also checked against the broker's log in test/e2e/ws-broker-log.test.ts.
+ */
+function carriesWebSocket(file: string): boolean {
+  return execFileSync('tshark', ['-n', '-r', file, '-Y', 'websocket', '-T', 'fields', '-e', 'frame.number'],
+    { encoding: 'utf8' }).trim() !== '';
+}
+
+function referencePairs(file: string, ports: number[]): { pairs: string[]; source: string } {
+  if (carriesWebSocket(file)) {
+    return {
+      source: 'harness WebSocket reader (tshark cannot decode MQTT over WebSocket)',
+      pairs: inspectCapture(file).flatMap((c) => c.packets.map((p) => `${p.frame}:${p.type}`)),
+    };
+  }
+  return { source: 'tshark', pairs: tsharkPairs(file, ports) };
+}
 
 function captures(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -59,7 +81,9 @@ describe('MQTT packets by frame equal tshark', () => {
   });
   test.each(files)('$name', async ({ f, name }) => {
     const ports = PORTS[name] ?? [];
-    let expected = tsharkPairs(f, ports);
+    const ref = referencePairs(f, ports);
+    let expected = ref.pairs;
+    if (ref.source !== 'tshark') expect(tsharkPairs(f, ports), 'tshark still shows no MQTT inside WebSocket').toEqual([]);
     const known = TSHARK_WRONG[name];
     if (known) {
       expected = expected.filter((p) => !(known.extra ?? []).includes(p)).concat(known.missing ?? []);
