@@ -20,7 +20,7 @@ import { newWsSession, type WsSession } from '../ws/session.js';
 import type { Limits } from './limits.js';
 import type { Anomaly, Connection, Endpoint, EngineEvents, HalfFacts, Orientation, PacketRef, WsFacts } from './model.js';
 import { OffsetIndex } from './offsets.js';
-import { checkSequence, type SequenceState } from './session.js';
+import { newSession, sessionStep, type Session } from './session.js';
 
 export type PortRole = 'mqtt' | 'ws' | 'tls';
 
@@ -227,8 +227,13 @@ export class Engine {
     const transport = role === 'tls' ? 'tls' : role === 'ws' ? 'websocket' : 'tcp';
     const conn = this.openConnection(flow, orientation, transport, r);
     flow.conn = conn;
-    const shared: Shared = { sequence: { sawConnect: false, sawClientPacket: false }, ws: transport === 'websocket' ? newWsSession() : null };
-    flow.pipes = { c2s: new HalfPipe(this, conn, 'c2s', shared), s2c: new HalfPipe(this, conn, 's2c', shared) };
+    const shared: Shared = { session: newSession(), ws: transport === 'websocket' ? newWsSession() : null };
+    conn.session = shared.session.facts;
+    const c2s = new HalfPipe(this, conn, 'c2s', shared);
+    const s2c = new HalfPipe(this, conn, 's2c', shared);
+    c2s.otherHalfGap = () => { s2c.sawGap = true; };
+    s2c.otherHalfGap = () => { c2s.sawGap = true; };
+    flow.pipes = { c2s, s2c };
   }
 
   private openConnection(flow: Flow, orientation: Orientation, transport: Connection['transport'], r: CaptureRecord): Connection {
@@ -243,7 +248,7 @@ export class Engine {
       start: flow.firstTs, firstFrame: flow.firstFrame, end: r.ts, lastFrame: r.frame,
       packets: {}, mqttPackets: 0,
       half: { c2s: emptyHalf(), s2c: emptyHalf() },
-      connect: null, connack: null, disconnects: [], recent: [], ws: transport === 'websocket' ? emptyWsFacts() : null,
+      connect: null, connack: null, disconnects: [], recent: [], session: null, ws: transport === 'websocket' ? emptyWsFacts() : null,
       anomalies: [], anomaliesDropped: 0, closed: false,
     };
     this.events.connectionOpened(conn);
@@ -298,7 +303,7 @@ function addrKey(a: Uint8Array): string {
 
 /** What the two directions of a connection share. */
 interface Shared {
-  readonly sequence: SequenceState;
+  readonly session: Session;
   readonly ws: WsSession | null;
 }
 
@@ -314,7 +319,10 @@ class HalfPipe implements StreamSink {
   private readonly mqttIndex: OffsetIndex;
   private readonly decoder: MqttStreamDecoder | null;
   private readonly ws: WsDecoder | null;
-  private readonly seq: SequenceState;
+  private readonly session: Session;
+  /** A gap was seen in either direction (pairing is then no proof of anything). */
+  sawGap = false;
+  otherHalfGap: () => void = () => {};
 
   constructor(
     private readonly engine: Engine,
@@ -322,7 +330,7 @@ class HalfPipe implements StreamSink {
     private readonly dir: Dir,
     shared: Shared,
   ) {
-    this.seq = shared.sequence;
+    this.session = shared.session;
     const limits = engine.options.limits;
     this.reassembler = new TcpHalfReassembler(this, (n) => this.notice(n), limits.maxOutOfOrderBytes);
     this.decoder = conn.transport === 'tls' ? null : new MqttStreamDecoder(
@@ -353,6 +361,8 @@ class HalfPipe implements StreamSink {
   }
 
   gap(offset: number, length: number, reason: GapReason): void {
+    this.sawGap = true;
+    this.otherHalfGap();
     const at = this.tcpIndex.locate(offset);
     this.engine.emit(this.conn, {
       code: 'tcp.gap', severity: 'warn', conn: this.conn.id, dir: this.dir,
@@ -431,8 +441,15 @@ class HalfPipe implements StreamSink {
       d = { packet: p, diags: [...d.diags, { code: 'mqtt.version.assumed', at: { offset: p.at.offset, length: 1 },
         detail: `decoded as ${levelName(conn.mqttVersion ?? 4)}` }] };
     }
-    const seqCode = checkSequence(this.seq, this.dir, p, conn.handshakeSeen, conn.mqttVersion ?? 4);
-    let diags = seqCode ? [...d.diags, { code: seqCode, at: { offset: p.at.offset, length: 1 } } as Diagnostic] : d.diags;
+    const last0 = this.mqttIndex.locate(p.at.offset + p.at.length - 1);
+    const codes = sessionStep(this.session, p, {
+      dir: this.dir, ts: last0?.ts ?? conn.end, frame: last0?.frame ?? conn.lastFrame,
+      handshakeSeen: conn.handshakeSeen, protocolLevel: conn.mqttVersion ?? 4,
+    // Pairing needs the whole conversation: without the handshake or with lost bytes, a missing request is no proof.
+    }).filter((c) => !((c === 'mqtt.sequence.orphan_ack' || c === 'mqtt.sequence.wrong_ack')
+      && (!conn.handshakeSeen || !this.session.sawConnect || this.sawGap)));
+    let diags: readonly Diagnostic[] = codes.length > 0
+      ? [...d.diags, ...codes.map((code): Diagnostic => ({ code, at: { offset: p.at.offset, length: 1 } }))] : d.diags;
     if (p.type === 'CONNACK' && this.dir === 's2c' && isRefusal(p.reasonCode, conn.mqttVersion ?? 4)) {
       // The reason code byte: fixed header, then the acknowledge flags byte.
       diags = [...diags, { code: 'mqtt.connack.refused', at: { offset: p.at.offset + p.headerLength + 1, length: 1 },

@@ -6,6 +6,7 @@ import type { Timestamp } from '../capture/types.js';
 import type { DiagCode } from '../diag/registry.js';
 import type { Dir, Severity } from '../diag/types.js';
 import type { MqttPacket, PacketTypeName, ProtocolLevel } from '../mqtt/types.js';
+import type { SessionFacts } from './session.js';
 
 export interface Endpoint {
   readonly addr: string;
@@ -79,6 +80,8 @@ export interface Connection {
   disconnects: PacketRef[];
   /** The last few packets, oldest first (bounded). */
   recent: PacketRef[];
+  /** Request/response pairing, in-flight ids, subscriptions and will (null for TLS). */
+  session: SessionFacts | null;
   /** WebSocket facts when transport is `websocket`. */
   ws: WsFacts | null;
   anomalies: Anomaly[];

@@ -7,6 +7,7 @@ import type { Verdict } from '../analysis/types.js';
 import { toHex } from '../bytes/hex.js';
 import { diagSpec } from '../diag/registry.js';
 import type { Anomaly, Connection, Endpoint, PacketEvent } from '../engine/model.js';
+import type { SessionFacts } from '../engine/session.js';
 import type { MqttPacket, Property } from '../mqtt/types.js';
 import { isoTime } from './time.js';
 
@@ -62,6 +63,25 @@ export function verdictJson(v: Verdict): { [key: string]: Json } {
   };
 }
 
+function pairJson(p: SessionFacts['pairs']['ping']): { [key: string]: Json } {
+  const ms = (x: number): number => Math.round(x * 1e6) / 1e3;
+  return { count: p.count, ...(p.count > 0 ? { meanMs: ms(p.totalSeconds / p.count), maxMs: ms(p.maxSeconds) } : {}) };
+}
+
+function sessionJson(s: SessionFacts): { [key: string]: Json } {
+  return {
+    pairs: {
+      publishQos1: pairJson(s.pairs.publishQos1), publishQos2: pairJson(s.pairs.publishQos2),
+      subscribe: pairJson(s.pairs.subscribe), unsubscribe: pairJson(s.pairs.unsubscribe), ping: pairJson(s.pairs.ping),
+    },
+    inflightAtEnd: { c2s: s.inflight.c2s, s2c: s.inflight.s2c },
+    dupRetransmissions: s.dupRetransmissions,
+    subscriptions: [...s.subscriptions],
+    retainedPublishes: s.retainedPublishes,
+    will: s.will ? { topic: s.will.topic, qos: s.will.qos, retain: s.will.retain } : null,
+  };
+}
+
 export function connectionJson(c: Connection, v: Verdict): { [key: string]: Json } {
   return {
     id: c.id, client: endpoint(c.client), broker: endpoint(c.broker), transport: c.transport,
@@ -72,6 +92,7 @@ export function connectionJson(c: Connection, v: Verdict): { [key: string]: Json
     packets: { ...c.packets } as { [key: string]: number },
     closedBy: v.closedBy, closeMethod: v.closeMethod,
     verdict: verdictJson(v),
+    ...(c.session ? { session: sessionJson(c.session) } : {}),
     ...(c.ws ? { websocket: {
       status: c.ws.status, subprotocol: c.ws.subprotocol, deflate: c.ws.deflate, path: c.ws.path,
       frames: { c2s: c.ws.frames.c2s, s2c: c.ws.frames.s2c },
