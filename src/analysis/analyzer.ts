@@ -10,6 +10,7 @@ import { verdictFor, type CrossConnection } from './verdict.js';
 import { couldBeShutdown, shutdownVerdicts, SHUTDOWN_WINDOW_S, type Candidate } from './shutdown.js';
 import { secondsBetween } from './time.js';
 import type { Timestamp } from '../capture/types.js';
+import { CrossConnectionFacts } from './cross.js';
 
 export interface AnalysisEvents extends EngineEvents {
   verdict(conn: Connection, verdict: Verdict): void;
@@ -42,6 +43,7 @@ export class Analyzer implements EngineEvents, CrossConnection {
   private readonly anomalyCounts = { error: 0, warn: 0, note: 0 };
   /** Broker closes with no cause yet, held back briefly in case they turn out to be a shutdown. */
   private pending: Candidate[] = [];
+  private readonly cross = new CrossConnectionFacts();
 
   constructor(private readonly out: AnalysisEvents) {}
 
@@ -63,7 +65,15 @@ export class Analyzer implements EngineEvents, CrossConnection {
       if (list) list.push(e.conn);
       else this.clientIds.set(e.packet.clientId, [e.conn]);
     }
+    this.cross.onPublish(e);
     this.out.packet(e);
+    if (e.packet.type === 'CONNECT' && e.dir === 'c2s') {
+      const storm = this.cross.onConnect(e, e.packet.clientId);
+      if (storm) {
+        if (e.conn.anomalies.length < 1000) e.conn.anomalies.push(storm);
+        this.anomaly(storm);
+      }
+    }
   }
 
   anomaly(a: Anomaly): void {
@@ -76,6 +86,7 @@ export class Analyzer implements EngineEvents, CrossConnection {
     this.flushPending(conn.end);
     const verdict = verdictFor(conn, this);
     this.results.set(conn, verdict);
+    this.cross.watchWill(conn);
     this.out.connectionClosed(conn);
     if (couldBeShutdown(verdict)) {
       this.pending.push({ conn, verdict });
@@ -104,7 +115,9 @@ export class Analyzer implements EngineEvents, CrossConnection {
     const connections: ConnectionResult[] = [];
     const verdicts: Partial<Record<Cause, number>> = {};
     for (const [conn, verdict] of this.results) {
-      const final = verdict ?? verdictFor(conn, this);
+      let final = verdict ?? verdictFor(conn, this);
+      const will = this.cross.willDelivered.get(conn);
+      if (will) final = { ...final, evidence: [...final.evidence, will] };
       connections.push({ conn, verdict: final });
       verdicts[final.cause] = (verdicts[final.cause] ?? 0) + 1;
     }
