@@ -7,6 +7,9 @@ import type { CaptureDiagnostic, CaptureRecord, Timestamp } from '../capture/typ
 import { diagSpec, type DiagCode } from '../diag/registry.js';
 import type { Diagnostic, Dir } from '../diag/types.js';
 import { MqttStreamDecoder } from '../mqtt/stream.js';
+import { frameAt } from '../mqtt/framing.js';
+import { inferProtocolLevel } from '../mqtt/infer-version.js';
+import { levelName } from '../mqtt/protocol-level.js';
 import type { Decoded, MqttPacket, ProtocolLevel } from '../mqtt/types.js';
 import { decodeIp, formatAddress, IPPROTO_TCP } from '../net/ip.js';
 import { decodeLink } from '../net/link.js';
@@ -320,6 +323,8 @@ class HalfPipe implements StreamSink {
   private readonly decoder: MqttStreamDecoder | null;
   private readonly ws: WsDecoder | null;
   private readonly session: Session;
+  /** How the version was inferred, for the note on the first packet. */
+  private inference: string | null = null;
   /** A gap was seen in either direction (pairing is then no proof of anything). */
   sawGap = false;
   otherHalfGap: () => void = () => {};
@@ -343,7 +348,7 @@ class HalfPipe implements StreamSink {
       payload: (bytes, wsOffset, tcpOffset, mask) => {
         const at = this.tcpIndex.locate(tcpOffset);
         if (at) this.mqttIndex.add(wsOffset, bytes.length, at.frame, at.frameOffset, at.ts, mask);
-        this.decoder?.data(bytes, wsOffset);
+        this.feedMqtt(bytes, wsOffset);
       },
       gap: (wsOffset, length) => this.decoder?.gap(wsOffset, length),
       frame: () => { this.conn.ws!.frames[this.dir]++; },
@@ -357,7 +362,36 @@ class HalfPipe implements StreamSink {
   data(bytes: Uint8Array, offset: number, origin: ChunkOrigin): void {
     this.tcpIndex.add(offset, bytes.length, origin.frame, origin.frameOffset, origin.ts);
     if (this.ws) this.ws.data(bytes, offset);
-    else this.decoder?.data(bytes, offset);
+    else this.feedMqtt(bytes, offset);
+  }
+
+  /** MQTT bytes of this direction; the first ones decide the version when no CONNECT was captured. */
+  private feedMqtt(bytes: Uint8Array, offset: number): void {
+    if (this.conn.versionSource === null && this.engine.options.assumeVersion === null && bytes.length > 0 && bytes[0] !== 0x10) {
+      this.inferVersion(bytes);
+    }
+    this.decoder?.data(bytes, offset);
+  }
+
+  /**
+   * A stream that does not open with CONNECT (the capture started late, or a rotated file): frame the
+   * whole packets at hand and keep the grammar (3.1.1 or 5.0) they decode under with fewer errors.
+   */
+  private inferVersion(bytes: Uint8Array): void {
+    const packets: Uint8Array[] = [];
+    let pos = 0;
+    while (packets.length < 16) {
+      const f = frameAt(bytes, pos);
+      if (f.kind !== 'frame' || pos + f.headerLength + f.remainingLength > bytes.length) break;
+      packets.push(bytes.subarray(pos, pos + f.headerLength + f.remainingLength));
+      pos += f.headerLength + f.remainingLength;
+    }
+    if (packets.length === 0) return;
+    const guess = inferProtocolLevel(packets);
+    this.conn.mqttVersion = guess.level;
+    this.conn.versionSource = 'inferred';
+    this.inference = `inferred ${levelName(guess.level)} from ${packets.length} packet${packets.length === 1 ? '' : 's'} `
+      + `(errors as 3.1.1: ${guess.errors.v311}, as 5.0: ${guess.errors.v5})`;
   }
 
   gap(offset: number, length: number, reason: GapReason): void {
@@ -437,9 +471,9 @@ class HalfPipe implements StreamSink {
     const p = d.packet;
     const isFirstPacket = conn.mqttPackets === 0;
     this.applySession(p);
-    if (isFirstPacket && conn.versionSource === 'assumed') {
+    if (isFirstPacket && (conn.versionSource === 'assumed' || conn.versionSource === 'inferred')) {
       d = { packet: p, diags: [...d.diags, { code: 'mqtt.version.assumed', at: { offset: p.at.offset, length: 1 },
-        detail: `decoded as ${levelName(conn.mqttVersion ?? 4)}` }] };
+        detail: this.inference ?? `decoded as ${levelName(conn.mqttVersion ?? 4)}${this.engine.options.assumeVersion !== null ? ' (--assume-version)' : ''}` }] };
     }
     const last0 = this.mqttIndex.locate(p.at.offset + p.at.length - 1);
     const codes = sessionStep(this.session, p, {
@@ -520,6 +554,3 @@ function reasonCodeOf(p: MqttPacket): number | undefined {
   return 'reasonCode' in p ? p.reasonCode : undefined;
 }
 
-export function levelName(level: number): string {
-  return level === 3 ? '3.1' : level === 4 ? '3.1.1' : level === 5 ? '5.0' : `level ${level}`;
-}

@@ -3,7 +3,7 @@
  * when it is hit, so nothing is dropped silently. The CLI exposes them as options.
  */
 export interface Limits {
-  /** MQTT packets whose Remaining Length exceeds this are counted as TRUNCATED, their body skipped. */
+  /** MQTT packets larger than this (fixed header + Remaining Length) are counted as TRUNCATED, their body skipped. */
   maxPacketSize: number;
   /** Out-of-order TCP bytes held per half-connection before the hole is declared a gap. */
   maxOutOfOrderBytes: number;

@@ -56,6 +56,7 @@ describe('session machine', () => {
     { name: 'QoS above Maximum QoS', steps: [['c2s', P.connect()], ['s2c', P.connack([prop(0x24, 0)])], ['c2s', P.publish(1, 1)]], code: 'mqtt.sequence.qos_not_supported', at: 2 },
     { name: 'retain when not available', steps: [['c2s', P.connect()], ['s2c', P.connack([prop(0x25, 0)])], ['c2s', P.publish(0, undefined, { retain: true })]], code: 'mqtt.sequence.retain_not_supported', at: 2 },
     { name: 'packet above Maximum Packet Size', steps: [['c2s', P.connect()], ['s2c', P.connack([prop(0x27, 3)])], ['c2s', P.publish(0)]], code: 'mqtt.sequence.packet_too_large', at: 2 },
+    { name: 'Subscription Identifier from the client', steps: [['c2s', P.connect()], ['s2c', P.connack()], ['c2s', P.publish(0, undefined, { props: [prop(0x0b, 3)] })]], code: 'mqtt.sequence.subscription_id_from_client', at: 2 },
     { name: 'topic alias above the maximum', steps: [['c2s', P.connect()], ['s2c', P.connack([prop(0x22, 2)])], ['c2s', P.publish(0, undefined, { props: [prop(0x23, 3)] })]], code: 'mqtt.sequence.topic_alias_invalid', at: 2 },
     { name: 'unknown topic alias with an empty topic', steps: [['c2s', P.connect()], ['s2c', P.connack([prop(0x22, 5)])], ['c2s', P.publish(0, undefined, { topic: '', props: [prop(0x23, 3)] })]], code: 'mqtt.sequence.topic_alias_invalid', at: 2 },
   ])('$name → $code', ({ steps, code, at }) => {

@@ -223,6 +223,8 @@ function publish(s: Session, p: Extract<MqttPacket, { type: 'PUBLISH' }>, x: Pac
   const dir = x.dir;
   if (p.retain) s.facts.retainedPublishes++;
   if (dir === 'c2s' && x.protocolLevel === 5) {
+    // [MQTT-3.3.4-6]: a Subscription Identifier travels only from the server to the client.
+    if (p.properties.some((q) => q.id === 0x0b)) out.push('mqtt.sequence.subscription_id_from_client');
     if (p.qos > s.maximumQos && p.qos <= 2) out.push('mqtt.sequence.qos_not_supported');
     if (p.retain && !s.retainAvailable) out.push('mqtt.sequence.retain_not_supported');
   }

@@ -31,5 +31,8 @@ export function decodeConnack(cur: ByteCursor, h: PacketHeader, level: ProtocolL
     }
   }
   const properties = level === 5 ? readProperties(cur, PACKET_TYPE.CONNACK, 'mqtt.properties') : NO_PROPERTIES;
-  return { ...h, type: 'CONNACK', sessionPresent, reasonCode, properties };
+  return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'CONNACK', sessionPresent, reasonCode, properties,
+  };
 }

@@ -13,7 +13,7 @@ import { PACKET_TYPE } from './framing.js';
 import { NO_PROPERTIES, readProperties, WILL_CONTEXT } from './properties.js';
 import { BRIDGE_BIT, levelName, PROTOCOL_NAME, PROTOCOL_NAME_V31 } from './protocol-level.js';
 import { wildcardIndex } from './topic.js';
-import type { MqttPacket, PacketHeader, Property, QoS, Will } from './types.js';
+import type { ConnectPacket, MqttPacket, PacketHeader, Property, QoS, Will, Writable } from './types.js';
 import type { Span } from '../diag/types.js';
 
 /** Connect Flags bits (3.1.1 §3.1.2.3, 5.0 §3.1.2.3). */
@@ -80,7 +80,8 @@ export function decodeConnect(cur: ByteCursor, h: PacketHeader): MqttPacket {
     const payloadStart = cur.binary('mqtt.willmsg', 'mqtt.willmsg_len');
     if (payloadStart >= 0) {
       // willQos is 3 only with `mqtt.connect.will_flags` reported above.
-      will = { qos: willQos as QoS, retain: willRetain, topic, payload: span(cur, payloadStart, cur.lastLength), properties: willProperties };
+      will = { qos: willQos as QoS, retain: willRetain, topic, payload: span(cur, payloadStart, cur.lastLength),
+        properties: willProperties };
     }
   }
   let username: string | undefined;
@@ -93,13 +94,14 @@ export function decodeConnect(cur: ByteCursor, h: PacketHeader): MqttPacket {
     const start = cur.binary('mqtt.passwd', 'mqtt.passwd_len');
     if (start >= 0) password = span(cur, start, cur.lastLength);
   }
-  return {
-    ...h, type: 'CONNECT', protocolName, protocolLevel, bridge, cleanStart, keepAlive, clientId,
-    ...(will !== undefined ? { will } : {}),
-    ...(username !== undefined ? { username } : {}),
-    ...(password !== undefined ? { password } : {}),
-    reservedFlag, properties,
+  const p: Writable<ConnectPacket> = {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'CONNECT', protocolName, protocolLevel, bridge, cleanStart, keepAlive, clientId, reservedFlag, properties,
   };
+  if (will !== undefined) p.will = will;
+  if (username !== undefined) p.username = username;
+  if (password !== undefined) p.password = password;
+  return p;
 }
 
 /**
@@ -133,7 +135,9 @@ function checkClientId(cur: ByteCursor, clientId: string, grammar: number, clean
   }
   if (length === 0) {
     // [MQTT-3.1.3-7]: a zero-byte ClientId requires CleanSession 1 (3.1.1; 5.0 lifts this rule).
-    if (grammar === 4 && !cleanStart) cur.report('mqtt.connect.client_id_empty', start - 2, 2, 'zero-length Client Identifier with Clean Session 0');
+    if (grammar === 4 && !cleanStart) {
+      cur.report('mqtt.connect.client_id_empty', start - 2, 2, 'zero-length Client Identifier with Clean Session 0');
+    }
     return;
   }
   if (length > PORTABLE_CLIENT_ID_BYTES) {

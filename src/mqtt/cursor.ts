@@ -171,6 +171,11 @@ export class ByteCursor {
     return value;
   }
 
+  /** The Two Byte Integer at bytes[index] without reading it (0 past the end); sizes detail-mode groups. */
+  peekU16(index: number): number {
+    return index + 1 < this.end ? (this.bytes[index]! << 8) | this.bytes[index + 1]! : 0;
+  }
+
   /** Skips `n` bytes; returns the index they start at, or -1 when they are not all there (cursor short). */
   take(n: number): number {
     if (!this.need(n)) return -1;

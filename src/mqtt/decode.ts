@@ -38,7 +38,8 @@ export function decodePacket(bytes: Uint8Array, streamOffset: number, ctx: Decod
  * Decodes a packet whose fixed header was already framed at bytes[0] (the stream decoder's path,
  * which framed it to find the packet's end).
  */
-export function decodeFrame(bytes: Uint8Array, streamOffset: number, f: Frame, level: ProtocolLevel, fields: FieldSink = NO_FIELDS): Decoded {
+export function decodeFrame(bytes: Uint8Array, streamOffset: number, f: Frame, level: ProtocolLevel,
+  fields: FieldSink = NO_FIELDS): Decoded {
   const total = f.headerLength + f.remainingLength;
   const end = total < bytes.length ? total : bytes.length;
   const cur = new ByteCursor(bytes, streamOffset, f.headerLength, end, fields);
@@ -83,14 +84,23 @@ function decodeBody(cur: ByteCursor, h: PacketHeader, level: ProtocolLevel): Mqt
     case PACKET_TYPE.SUBACK: return decodeSuback(cur, h, level);
     case PACKET_TYPE.UNSUBSCRIBE: return decodeUnsubscribe(cur, h, level);
     case PACKET_TYPE.UNSUBACK: return decodeUnsuback(cur, h, level);
-    case PACKET_TYPE.PINGREQ: return { ...h, type: 'PINGREQ' };
-    case PACKET_TYPE.PINGRESP: return { ...h, type: 'PINGRESP' };
+    case PACKET_TYPE.PINGREQ: return {
+      typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+      type: 'PINGREQ',
+    };
+    case PACKET_TYPE.PINGRESP: return {
+      typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+      type: 'PINGRESP',
+    };
     case PACKET_TYPE.DISCONNECT: return decodeDisconnectOrAuth(cur, h, level, 'DISCONNECT');
     case PACKET_TYPE.AUTH: return decodeDisconnectOrAuth(cur, h, level, 'AUTH');
     default:
       // Type 0 is reserved (reported on the fixed header); there is no layout to read its body with.
       cur.pos = cur.end;
-      return { ...h, type: 'RESERVED' };
+      return {
+        typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+        type: 'RESERVED',
+      };
   }
 }
 

@@ -44,22 +44,22 @@ describe('detail mode fields', () => {
   });
 
   test('PUBLISH 5.0 with properties', () => {
-    expect(fields(hex`32 13  00 01 ${s('t')}  00 05  0a  23 00 02  26 00 01 ${s('k')} 00 00  ${s('hi')}`, 5)).toEqual([
+    expect(fields(hex`32 11  00 01 ${s('t')}  00 05  09  23 00 02  26 00 01 ${s('k')} 00 00  ${s('hi')}`, 5)).toEqual([
       'mqtt.hdrflags @0+1 = 50', 'mqtt.msgtype @0+1 = 3', 'mqtt.dupflag @0+1 = false', 'mqtt.qos @0+1 = 1', 'mqtt.retain @0+1 = false',
-      'mqtt.len @1+1 = 19', 'mqtt.topic_len @2+2 = 1', 'mqtt.topic @4+1 = "t"', 'mqtt.msgid @5+2 = 5',
-      'mqtt.properties @7+11 {',
-      '  mqtt.property_len @7+1 = 10',
+      'mqtt.len @1+1 = 17', 'mqtt.topic_len @2+2 = 1', 'mqtt.topic @4+1 = "t"', 'mqtt.msgid @5+2 = 5',
+      'mqtt.properties @7+10 {',
+      '  mqtt.property_len @7+1 = 9',
       '  mqtt.property @8+3 {', '    mqtt.property_id @8+1 = 35', '    mqtt.property.topicAlias @9+2 = 2', '  }',
-      '  mqtt.property @11+7 {', '    mqtt.property_id @11+1 = 38', '    mqtt.property.userProperty.key @14+1 = "k"',
+      '  mqtt.property @11+6 {', '    mqtt.property_id @11+1 = 38', '    mqtt.property.userProperty.key @14+1 = "k"',
       '    mqtt.property.userProperty.value @17+0 = ""', '  }',
       '}',
-      'mqtt.msg @18+2 = null',
+      'mqtt.msg @17+2 = null',
     ]);
   });
 
   test('SUBSCRIBE 5.0 groups each subscription', () => {
-    expect(fields(hex`82 09  00 01  00  00 03 ${s('a/+')}  01`, 5).slice(5)).toEqual([
-      'mqtt.msgid @2+2 = 1', 'mqtt.property_len @4+1 = 0',
+    expect(fields(hex`82 09  00 01  00  00 03 ${s('a/+')}  01`, 5).slice(4)).toEqual([
+      'mqtt.msgid @2+2 = 1', 'mqtt.properties @4+1 {', '  mqtt.property_len @4+1 = 0', '}',
       'mqtt.subscription @5+6 {', '  mqtt.topic_len @5+2 = 3', '  mqtt.topic @7+3 = "a/+"', '  mqtt.subscription_options @10+1 = 1', '}',
     ]);
   });

@@ -14,12 +14,21 @@ export function decodeDisconnectOrAuth(cur: ByteCursor, h: PacketHeader, level: 
   if (level < 5) {
     // AUTH before 5.0 is a reserved type (reported on the fixed header): its bytes mean nothing to decode.
     if (type === 'AUTH') cur.pos = cur.end;
-    return { ...h, type, properties: NO_PROPERTIES };
+    return {
+      typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+      type, properties: NO_PROPERTIES,
+    };
   }
-  if (cur.remaining <= 0) return { ...h, type, reasonCode: 0, properties: NO_PROPERTIES };
+  if (cur.remaining <= 0) return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type, reasonCode: 0, properties: NO_PROPERTIES,
+  };
   const codeIndex = cur.pos;
   const reasonCode = cur.u8(REASON_CODE_FIELD[type]);
   checkReasonCode(cur, type, level, reasonCode, codeIndex);
   const properties = cur.remaining > 0 ? readProperties(cur, h.typeCode, 'mqtt.properties') : NO_PROPERTIES;
-  return { ...h, type, reasonCode, properties };
+  return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type, reasonCode, properties,
+  };
 }

@@ -115,19 +115,23 @@ export const NO_PROPERTIES: readonly Property[] = Object.freeze([]);
  */
 export function readProperties(cur: ByteCursor, context: number, group: string): readonly Property[] {
   const blockStart = cur.pos;
-  const length = cur.varint('mqtt.property_len');
+  const length = cur.varint();
   if (cur.short) return NO_PROPERTIES;
   const lengthBytes = cur.pos - blockStart;
   const blockEnd = cur.pos + length;
   if (blockEnd > cur.end) {
+    cur.field('mqtt.property_len', blockStart, lengthBytes, length);
     cur.report('mqtt.property.length_past_end', blockStart, lengthBytes,
       `Property Length ${length}, ${cur.end - cur.pos} bytes left in the packet`);
     cur.abort();
     return NO_PROPERTIES;
   }
-  if (length === 0) return NO_PROPERTIES;
-
   cur.beginGroup(group, blockStart, lengthBytes + length);
+  cur.field('mqtt.property_len', blockStart, lengthBytes, length);
+  if (length === 0) {
+    cur.endGroup();
+    return NO_PROPERTIES;
+  }
   const packetEnd = cur.end;
   cur.end = blockEnd; // a value may not run past its block
   const props: Property[] = [];

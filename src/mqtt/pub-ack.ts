@@ -19,10 +19,16 @@ const REASON_CODE_FIELD: Readonly<Record<PubAckType, string>> = {
 
 export function decodePubAck(cur: ByteCursor, h: PacketHeader, level: ProtocolLevel, type: PubAckType): MqttPacket {
   const packetId = checkPacketId(cur);
-  if (level < 5 || cur.remaining <= 0) return { ...h, type, packetId, properties: NO_PROPERTIES };
+  if (level < 5 || cur.remaining <= 0) return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type, packetId, properties: NO_PROPERTIES,
+  };
   const codeIndex = cur.pos;
   const reasonCode = cur.u8(REASON_CODE_FIELD[type]);
   checkReasonCode(cur, type, level, reasonCode, codeIndex);
   const properties = cur.remaining > 0 ? readProperties(cur, h.typeCode, 'mqtt.properties') : NO_PROPERTIES;
-  return { ...h, type, packetId, reasonCode, properties };
+  return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type, packetId, reasonCode, properties,
+  };
 }

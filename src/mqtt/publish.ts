@@ -13,7 +13,7 @@ import { PACKET_TYPE } from './framing.js';
 import { checkPacketId } from './packet-id.js';
 import { NO_PROPERTIES, PROPERTY_ID, readProperties } from './properties.js';
 import { wildcardIndex } from './topic.js';
-import type { MqttPacket, PacketHeader, Property, ProtocolLevel } from './types.js';
+import type { MqttPacket, PacketHeader, Property, ProtocolLevel, PublishPacket, Writable } from './types.js';
 
 const DUP = 0x08;
 const RETAIN = 0x01;
@@ -47,11 +47,14 @@ export function decodePublish(cur: ByteCursor, h: PacketHeader, level: ProtocolL
     && !isUtf8(cur.bytes.subarray(payloadStart, payloadStart + payloadLength))) {
     cur.report('mqtt.publish.payload_not_utf8', payloadStart, payloadLength, `${payloadLength}-byte payload`);
   }
-  return {
-    ...h, type: 'PUBLISH', dup: (h.flags & DUP) !== 0, qos, retain: (h.flags & RETAIN) !== 0, topic,
-    ...(packetId !== undefined ? { packetId } : {}),
+  // Built field by field (no object spread): this is the hottest record of the decoder.
+  const p: Writable<PublishPacket> = {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'PUBLISH', dup: (h.flags & DUP) !== 0, qos, retain: (h.flags & RETAIN) !== 0, topic,
     properties, payload: { offset: cur.base + payloadStart, length: payloadLength },
   };
+  if (packetId !== undefined) p.packetId = packetId;
+  return p;
 }
 
 function hasProperty(props: readonly Property[], id: number): boolean {

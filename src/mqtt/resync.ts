@@ -21,8 +21,9 @@ export const CANDIDATE_NEED_MORE = 2;
 export type Candidate = typeof CANDIDATE_NO | typeof CANDIDATE_YES | typeof CANDIDATE_NEED_MORE;
 
 /**
- * The smallest Remaining Length each type can have (and for some, the only one) at a level: fixed
- * parts of the variable header plus one minimal payload item. -1 in `exact` means "no exact size".
+ * Whether the Remaining Length is one the packet type can have at `level`: at least its fixed
+ * variable header plus one minimal payload item, and exactly that for the fixed-size packets
+ * (PINGREQ 0; 3.x PUBACK 2; …). Used only to judge resync candidates, never to reject a decoded packet.
  */
 function remainingLengthFits(f: Frame, level: number): boolean {
   const rl = f.remainingLength;
@@ -75,5 +76,6 @@ export function candidateAt(bytes: Uint8Array, p: number, end: number, level: nu
     if (!atBoundary) return CANDIDATE_NEED_MORE;
     return plausibleFirstByte(bytes[next]!, level) ? CANDIDATE_YES : CANDIDATE_NO;
   }
-  return g.kind === 'frame' && plausibleFrame(g, level, maxPacketSize) ? CANDIDATE_YES : CANDIDATE_NO;
+  // The following packet is only looked at, never held, so it may be larger than the limit (a TRUNCATED one).
+  return g.kind === 'frame' && plausibleFrame(g, level, Infinity) ? CANDIDATE_YES : CANDIDATE_NO;
 }

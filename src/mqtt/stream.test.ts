@@ -206,6 +206,11 @@ describe('MqttStreamDecoder', () => {
     ]);
   });
 
+  test('a resync candidate may be followed by a packet larger than the limit', () => {
+    const r = run([{ gap: 3 }, { data: hex`ee  c0 00  30 64` }, { data: new Uint8Array(100) }, { data: hex`d0 00` }], 64);
+    expect(packets(r).map((p) => p.type)).toEqual(['PINGREQ', 'TRUNCATED', 'PINGRESP']);
+  });
+
   test('no plausible header before the end: the skipped bytes are still reported', () => {
     const r = run([{ gap: 4 }, { data: hex`ff ff 00 01 02` }]);
     expect(r.events).toMatchObject([{ kind: 'diag', diag: { code: 'mqtt.stream.resync', at: { offset: 4, length: 5 } } }]);

@@ -32,7 +32,7 @@ export function decodeSubscribe(cur: ByteCursor, h: PacketHeader, level: Protoco
   const subscriptions: Subscription[] = [];
   while (cur.pos < cur.end && !cur.short) {
     const groupStart = cur.pos;
-    if (cur.detail) cur.beginGroup('mqtt.subscription', groupStart, Math.min(3 + peekU16(cur, groupStart), cur.end - groupStart));
+    if (cur.detail) cur.beginGroup('mqtt.subscription', groupStart, Math.min(3 + cur.peekU16(groupStart), cur.end - groupStart));
     const topicFilter = cur.utf8('Topic Filter', 'mqtt.topic', 'mqtt.topic_len');
     if (!cur.short) checkTopicFilter(cur, level);
     const filterStart = cur.lastStart;
@@ -59,7 +59,10 @@ export function decodeSubscribe(cur: ByteCursor, h: PacketHeader, level: Protoco
     // No payload at all: the Span is the whole packet, whose Remaining Length shows the absence.
     cur.report('mqtt.subscribe.no_filters', 0, h.headerLength + h.remainingLength, 'SUBSCRIBE without a Topic Filter');
   }
-  return { ...h, type: 'SUBSCRIBE', packetId, subscriptions, properties };
+  return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'SUBSCRIBE', packetId, subscriptions, properties,
+  };
 }
 
 function checkOptions(cur: ByteCursor, index: number, options: number, qos: number, reserved: number, retainHandling: number): void {
@@ -82,10 +85,8 @@ export function decodeSuback(cur: ByteCursor, h: PacketHeader, level: ProtocolLe
     checkReasonCode(cur, 'SUBACK', level, code, index);
     reasonCodes.push(code);
   }
-  return { ...h, type: 'SUBACK', packetId, reasonCodes, properties };
-}
-
-/** Detail mode only: the two-byte length at bytes[i], or 0 past the end. */
-export function peekU16(cur: ByteCursor, i: number): number {
-  return i + 1 < cur.end ? (cur.bytes[i]! << 8) | cur.bytes[i + 1]! : 0;
+  return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'SUBACK', packetId, reasonCodes, properties,
+  };
 }

@@ -83,7 +83,7 @@ export function topicFilterProblem(bytes: Uint8Array, start: number, end: number
   return null;
 }
 
-/** Index of the filter's start when it is a Shared Subscription (5.0), for the No Local rule [MQTT-3.8.3-4]. */
+/** True when the filter is a Shared Subscription (5.0 only), for the No Local rule [MQTT-3.8.3-4]. */
 export function isSharedSubscription(bytes: Uint8Array, start: number, end: number, level: number): boolean {
   return level >= 5 && startsWithShare(bytes, start, end);
 }

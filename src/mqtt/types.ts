@@ -100,6 +100,14 @@ export type MqttBody =
 
 export type MqttPacket = PacketHeader & MqttBody;
 
+/** The packet of one type, e.g. `PacketOf<'PUBLISH'>`. */
+export type PacketOf<T extends MqttBody['type']> = PacketHeader & Extract<MqttBody, { readonly type: T }>;
+export type ConnectPacket = PacketOf<'CONNECT'>;
+export type PublishPacket = PacketOf<'PUBLISH'>;
+
+/** A record under construction inside a decoder (readonly removed); callers only ever see the readonly type. */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Result of decoding one packet body: the packet plus everything wrong with it. Never throws. */
 export interface Decoded {
   readonly packet: MqttPacket;

@@ -26,12 +26,18 @@ export function decodeUnsubscribe(cur: ByteCursor, h: PacketHeader, level: Proto
   if (topicFilters.length === 0 && !cur.short) {
     cur.report('mqtt.unsubscribe.no_filters', 0, h.headerLength + h.remainingLength, 'UNSUBSCRIBE without a Topic Filter');
   }
-  return { ...h, type: 'UNSUBSCRIBE', packetId, topicFilters, properties };
+  return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'UNSUBSCRIBE', packetId, topicFilters, properties,
+  };
 }
 
 export function decodeUnsuback(cur: ByteCursor, h: PacketHeader, level: ProtocolLevel): MqttPacket {
   const packetId = checkPacketId(cur);
-  if (level < 5) return { ...h, type: 'UNSUBACK', packetId, reasonCodes: [], properties: NO_PROPERTIES };
+  if (level < 5) return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'UNSUBACK', packetId, reasonCodes: [], properties: NO_PROPERTIES,
+  };
   const properties = readProperties(cur, PACKET_TYPE.UNSUBACK, 'mqtt.properties');
   const reasonCodes: number[] = [];
   while (cur.pos < cur.end && !cur.short) {
@@ -40,5 +46,8 @@ export function decodeUnsuback(cur: ByteCursor, h: PacketHeader, level: Protocol
     checkReasonCode(cur, 'UNSUBACK', level, code, index);
     reasonCodes.push(code);
   }
-  return { ...h, type: 'UNSUBACK', packetId, reasonCodes, properties };
+  return {
+    typeCode: h.typeCode, flags: h.flags, remainingLength: h.remainingLength, headerLength: h.headerLength, at: h.at,
+    type: 'UNSUBACK', packetId, reasonCodes, properties,
+  };
 }

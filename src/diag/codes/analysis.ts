@@ -25,6 +25,8 @@ export const ANALYSIS_CODES = {
     summary: 'The client published with RETAIN although the broker announced Retain Available 0' },
   'mqtt.sequence.packet_too_large': { group: 'protocol', severity: 'error', spec: 'MQTT-3.2.2-15 (client), MQTT-3.1.2-24 (server) (5.0)',
     summary: 'A packet larger than the Maximum Packet Size its receiver announced' },
+  'mqtt.sequence.subscription_id_from_client': { group: 'protocol', severity: 'error', spec: 'MQTT-3.3.4-6 (5.0)',
+    summary: 'A PUBLISH from the client carries a Subscription Identifier (only the server may send one)' },
   'mqtt.sequence.topic_alias_invalid': { group: 'protocol', severity: 'error', spec: 'MQTT-3.3.2-7, MQTT-3.3.2-8, MQTT-3.3.2-9..12 (5.0)',
     summary: 'Topic Alias 0, above the receiver\'s Topic Alias Maximum, or an empty topic with an alias never set in this direction' },
   'mqtt.sequence.dup_retransmission': { group: 'sequence', severity: 'note', spec: 'MQTT-3.3.1-1',
