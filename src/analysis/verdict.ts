@@ -265,12 +265,7 @@ const RULES: readonly Rule[] = [
 
 /** The verdict for a connection whose ending is known (or the capture ended). */
 export function verdictFor(c: Connection, x: CrossConnection): Verdict {
-  if (c.transport === 'tls') {
-    const close = firstTransportClose(c);
-    return close
-      ? v('unknown', 'low', 'MQTT over TLS: the traffic is encrypted, so only the transport close can be seen.', [closeEvidence(close)], close.by, close.method)
-      : v('still_open', 'medium', 'MQTT over TLS, still open when the capture ended.', [], null, null);
-  }
+  if (c.transport === 'tls') return tlsVerdict(c);
   const close = firstTransportClose(c);
   for (const rule of RULES) {
     const verdict = rule(c, close, x);
@@ -278,6 +273,22 @@ export function verdictFor(c: Connection, x: CrossConnection): Verdict {
   }
   /* c8 ignore next */
   return v('unknown', 'low', 'No rule matched.', [], null, null);
+}
+
+/** MQTT over TLS: only the handshake is readable; a cleartext alert says why it failed. */
+function tlsVerdict(c: Connection): Verdict {
+  const close = firstTransportClose(c);
+  const t = c.tls;
+  const hello = t ? `${t.sni ? `SNI ${t.sni}, ` : ''}${t.alpn.length ? `ALPN ${t.alpn.join('/')}, ` : ''}TLS ${t.selected ?? t.offered.join('/')}` : 'TLS';
+  const alert = c.anomalies.find((a) => a.code === 'tls.alert');
+  if (alert) {
+    const by = alert.dir === 'c2s' ? 'client' : 'broker';
+    return v('unknown', 'medium', `The TLS handshake failed: the ${by} sent ${alert.detail ?? 'an alert'} (${hello}); MQTT never started. Check certificates and CA on both sides.`,
+      [anomalyEvidence(alert), ...(close ? [closeEvidence(close)] : [])], close?.by ?? by, close?.method ?? null);
+  }
+  return close
+    ? v('unknown', 'low', `MQTT over TLS (${hello}): the traffic is encrypted, so only the transport close can be seen.`, [closeEvidence(close)], close.by, close.method)
+    : v('still_open', 'medium', `MQTT over TLS (${hello}), still open when the capture ended.`, [], null, null);
 }
 
 /** The latest error the client's bytes showed before `closeFrame`, if no clean client packet followed it. */

@@ -16,6 +16,7 @@ import { decodeLink } from '../net/link.js';
 import { TcpHalfReassembler, type ReassemblyNotice } from '../net/reassembly.js';
 import type { ChunkOrigin, EndReason, GapReason, StreamSink } from '../net/stream.js';
 import { decodeTcp, TCP_ACK, TCP_RST, TCP_SYN } from '../net/tcp.js';
+import { newTlsFacts, TlsSniffer } from '../net/tls.js';
 import { looksLikeConnect, looksLikeTls } from './detect.js';
 import { looksLikeUpgrade } from '../ws/http.js';
 import { WsDecoder, type WsControlFrame } from '../ws/decoder.js';
@@ -251,7 +252,7 @@ export class Engine {
       start: flow.firstTs, firstFrame: flow.firstFrame, end: r.ts, lastFrame: r.frame,
       packets: {}, mqttPackets: 0,
       half: { c2s: emptyHalf(), s2c: emptyHalf() },
-      connect: null, connack: null, disconnects: [], recent: [], session: null, ws: transport === 'websocket' ? emptyWsFacts() : null,
+      connect: null, connack: null, disconnects: [], recent: [], session: null, tls: transport === 'tls' ? newTlsFacts() : null, ws: transport === 'websocket' ? emptyWsFacts() : null,
       anomalies: [], anomaliesDropped: 0, closed: false,
     };
     this.events.connectionOpened(conn);
@@ -322,6 +323,7 @@ class HalfPipe implements StreamSink {
   private readonly mqttIndex: OffsetIndex;
   private readonly decoder: MqttStreamDecoder | null;
   private readonly ws: WsDecoder | null;
+  private readonly tls: TlsSniffer | null;
   private readonly session: Session;
   /** How the version was inferred, for the note on the first packet. */
   private inference: string | null = null;
@@ -344,6 +346,7 @@ class HalfPipe implements StreamSink {
       { maxPacketSize: limits.maxPacketSize },
     );
     this.mqttIndex = shared.ws ? new OffsetIndex() : this.tcpIndex;
+    this.tls = conn.tls ? new TlsSniffer(conn.tls, dir === 'c2s') : null;
     this.ws = shared.ws ? new WsDecoder(dir, shared.ws, {
       payload: (bytes, wsOffset, tcpOffset, mask) => {
         const at = this.tcpIndex.locate(tcpOffset);
@@ -362,7 +365,18 @@ class HalfPipe implements StreamSink {
   data(bytes: Uint8Array, offset: number, origin: ChunkOrigin): void {
     this.tcpIndex.add(offset, bytes.length, origin.frame, origin.frameOffset, origin.ts);
     if (this.ws) this.ws.data(bytes, offset);
+    else if (this.tls) this.feedTls(bytes, offset);
     else this.feedMqtt(bytes, offset);
+  }
+
+  private feedTls(bytes: Uint8Array, offset: number): void {
+    const facts = this.conn.tls!;
+    const before = facts.alerts.length;
+    this.tls!.data(bytes, offset);
+    for (const a of facts.alerts.slice(before)) {
+      this.diagnostic({ code: 'tls.alert', at: { offset: a.streamOffset, length: 7 },
+        detail: `${a.level} alert ${a.description} (${a.code}) from the ${this.dir === 'c2s' ? 'client' : 'broker'}` }, this.tcpIndex);
+    }
   }
 
   /** MQTT bytes of this direction; the first ones decide the version when no CONNECT was captured. */
@@ -404,6 +418,7 @@ class HalfPipe implements StreamSink {
       streamOffset: offset, detail: `${length} bytes missing (${reason === 'snaplen' ? 'cut by the capture snaplen' : reason === 'limit' ? 'out-of-order limit' : 'not captured'})`,
     });
     if (this.ws) this.ws.gap(offset, length);
+    else if (this.tls) this.tls.gap();
     else this.decoder?.gap(offset, length);
   }
 

@@ -7,6 +7,7 @@ import type { DiagCode } from '../diag/registry.js';
 import type { Dir, Severity } from '../diag/types.js';
 import type { MqttPacket, PacketTypeName, ProtocolLevel } from '../mqtt/types.js';
 import type { SessionFacts } from './session.js';
+import type { TlsFacts } from '../net/tls.js';
 
 export interface Endpoint {
   readonly addr: string;
@@ -82,6 +83,8 @@ export interface Connection {
   recent: PacketRef[];
   /** Request/response pairing, in-flight ids, subscriptions and will (null for TLS). */
   session: SessionFacts | null;
+  /** What the TLS handshake shows in cleartext, when transport is `tls`. */
+  tls: TlsFacts | null;
   /** WebSocket facts when transport is `websocket`. */
   ws: WsFacts | null;
   anomalies: Anomaly[];

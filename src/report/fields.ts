@@ -93,6 +93,8 @@ export function connectionJson(c: Connection, v: Verdict): { [key: string]: Json
     closedBy: v.closedBy, closeMethod: v.closeMethod,
     verdict: verdictJson(v),
     ...(c.session ? { session: sessionJson(c.session) } : {}),
+    ...(c.tls ? { tls: { sni: c.tls.sni, alpn: [...c.tls.alpn], offered: [...c.tls.offered], selected: c.tls.selected,
+      alerts: c.tls.alerts.map((a) => ({ level: a.level, description: a.description, code: a.code })) } } : {}),
     ...(c.ws ? { websocket: {
       status: c.ws.status, subprotocol: c.ws.subprotocol, deflate: c.ws.deflate, path: c.ws.path,
       frames: { c2s: c.ws.frames.c2s, s2c: c.ws.frames.s2c },
@@ -120,6 +122,7 @@ export function mqttJson(p: MqttPacket, bytes: Uint8Array, opts: ReportOptions):
   const out: { [key: string]: Json } = { packetType: p.type };
   if (p.type === 'TRUNCATED') out['declaredType'] = p.declaredType;
   out['flags'] = p.flags;
+  if (p.resynced) out['resynced'] = true;
   out['remainingLength'] = p.remainingLength;
   switch (p.type) {
     case 'CONNECT':

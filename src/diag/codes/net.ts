@@ -10,6 +10,8 @@ export const NET_CODES = {
     summary: 'An IP fragment was seen; fragment reassembly is not done, so its payload was skipped' },
   'net.tcp.bad_header': { group: 'malformed', severity: 'note',
     summary: 'A TCP header is truncated or its data offset is invalid' },
+  'tls.alert': { group: 'protocol', severity: 'error', spec: 'RFC 8446 §6; RFC 5246 §7.2',
+    summary: 'A TLS alert was sent in cleartext during the handshake (e.g. unknown_ca, bad_certificate): the TLS session failed' },
   'tcp.gap': { group: 'reassembly', severity: 'warn',
     summary: 'Bytes are missing from the TCP stream (lost by the capture or never sent); decoding after them resynchronizes' },
   'tcp.retransmission': { group: 'reassembly', severity: 'note',
