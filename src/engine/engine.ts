@@ -17,6 +17,7 @@ import { TcpHalfReassembler, type ReassemblyNotice } from '../net/reassembly.js'
 import type { ChunkOrigin, EndReason, GapReason, StreamSink } from '../net/stream.js';
 import { decodeTcp, TCP_ACK, TCP_RST, TCP_SYN } from '../net/tcp.js';
 import { newTlsFacts, TlsSniffer } from '../net/tls.js';
+import { FragmentReassembler } from '../net/fragments.js';
 import { looksLikeConnect, looksLikeTls } from './detect.js';
 import { looksLikeUpgrade } from '../ws/http.js';
 import { WsDecoder, type WsControlFrame } from '../ws/decoder.js';
@@ -73,6 +74,7 @@ export class Engine {
   private readonly flows = new Map<string, Flow>();
   private nextConnId = 1;
   private readonly unsupportedLinks = new Set<number>();
+  private readonly fragments = new FragmentReassembler();
   /** Counters for the summary. */
   readonly stats = { frames: 0, ipFrames: 0, tcpSegments: 0, nonIpFrames: 0, ignoredFlows: 0 };
 
@@ -121,11 +123,25 @@ export class Engine {
     }
     this.stats.ipFrames++;
     if (ip.protocol !== IPPROTO_TCP) return;
+    let data = r.data;
+    let tcpAt = ip.payloadOffset;
+    let tcpLength = ip.payloadLength;
     if (ip.fragment) {
-      this.frameAnomaly('net.ip.fragment_unsupported', r);
-      return;
+      // A fragmented datagram: hold its pieces; TCP sees it once whole (offsets then point into the
+      // reassembled datagram, the frame is the one that completed it).
+      const key = `${addrKey(ip.src)}>${addrKey(ip.dst)}/${ip.protocol}/${ip.fragment.id}`;
+      const end = Math.min(r.data.length, ip.payloadOffset + ip.payloadLength);
+      const res = this.fragments.add(key, ip.fragment, r.data.subarray(Math.min(ip.payloadOffset, end), end), r.ts.sec + r.ts.nsec / 1e9, r.frame);
+      if (res.kind === 'dropped') this.fragmentDropped(res.frame, res.reason);
+      if (res.kind !== 'complete') return;
+      data = res.payload;
+      tcpAt = 0;
+      tcpLength = res.payload.length;
     }
-    const tcp = decodeTcp(r.data, ip.payloadOffset, ip.payloadLength);
+    if ((this.stats.frames & 1023) === 0) {
+      for (const x of this.fragments.expire(r.ts.sec + r.ts.nsec / 1e9)) this.fragmentDropped(x.frame, x.reason);
+    }
+    const tcp = decodeTcp(data, tcpAt, tcpLength);
     if ('error' in tcp) {
       this.frameAnomaly('net.tcp.bad_header', r, tcp.error);
       return;
@@ -158,8 +174,8 @@ export class Engine {
     if (isSyn && flow.synFromA === null) flow.synFromA = fromA;
     if (flow.kind === 'ignored') return;
 
-    const payloadEnd = Math.min(r.data.length, tcp.payloadOffset + tcp.payloadLength);
-    const payload = r.data.subarray(Math.min(tcp.payloadOffset, payloadEnd), payloadEnd);
+    const payloadEnd = Math.min(data.length, tcp.payloadOffset + tcp.payloadLength);
+    const payload = data.subarray(Math.min(tcp.payloadOffset, payloadEnd), payloadEnd);
     if (flow.kind === 'pending') this.classify(flow, fromA, tcp.srcPort, tcp.dstPort, payload, r);
     if (!flow.pipes || !flow.conn) return; // still pending, or just ignored
 
@@ -180,8 +196,14 @@ export class Engine {
     this.maybeClosed(flow);
   }
 
+  private fragmentDropped(frame: number, reason: string): void {
+    this.events.anomaly({ code: 'net.ip.fragment_incomplete', severity: 'warn', conn: null, dir: null, frame, offset: 0,
+      length: 0, ts: null, detail: reason });
+  }
+
   /** Ends every open stream (end of capture) and reports the connections still open. */
   finish(): void {
+    for (const x of this.fragments.pending()) this.fragmentDropped(x.frame, x.reason);
     for (const flow of this.flows.values()) {
       if (!flow.pipes || !flow.conn || flow.conn.closed) continue;
       flow.pipes.c2s.reassembler.finish();
