@@ -14,8 +14,9 @@ import { startBroker } from '../harness/broker.js';
 import { mosquittoPub } from '../harness/clients.js';
 import { onCleanup, useHarnessCleanup } from '../harness/proc.js';
 import { manifestEntry, record, SCENARIO_NAMES } from '../harness/scenarios.js';
-import { startCaptureStream } from '../harness/tcpdump.js';
-import { REPO, runCli } from '../support/cli.js';
+import { startCapture, startCaptureStream } from '../harness/tcpdump.js';
+import { tsharkMqttPairs } from '../harness/inspect.js';
+import { ndjson, REPO, runCli } from '../support/cli.js';
 import { checkConnections } from './expect.js';
 
 useHarnessCleanup('all');
@@ -29,6 +30,25 @@ describe.concurrent('every scenario, recorded live, gets its verdict', () => {
     const out = await runCli(['analyze', r.pcap, '--json', ...ports.flatMap((p) => ['--port', `${p}:${p === r.wsPort ? 'ws' : 'mqtt'}`])]);
     expect(out.code, out.stderr).toBe(0);
     checkConnections(JSON.parse(out.stdout), m.connections, name);
+  });
+});
+
+describe('tcpdump -i any (Linux cooked capture v2)', () => {
+  test('a real broker session captured on "any" decodes like tshark decodes it', async () => {
+    const broker = await startBroker();
+    onCleanup(async () => { await broker.stop(); });
+    const pcap = join(tmp(), 'any.pcap');
+    const capture = await startCapture(pcap, { ports: [broker.port], iface: 'any' });
+    const pub = await mosquittoPub({ port: broker.port, topic: 'any/test', message: 'sll2', id: 'any-1', qos: 2 });
+    expect(pub.code).toBe(0);
+    await capture.stop();
+    const r = await runCli(['analyze', pcap, '--json', '--port', String(broker.port)]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.inputs[0].linkTypes).toEqual([276]);
+    expect(doc.connections[0].verdict.cause).toBe('client_disconnect');
+    const ours = await runCli(['analyze', pcap, '--ndjson', '--port', String(broker.port)]);
+    const pairs = ndjson(ours.stdout).filter((l) => l['type'] === 'packet').map((l) => `${l['frame'] as number}:${(l['mqtt'] as { packetType: string }).packetType}`);
+    expect(pairs.sort()).toEqual(tsharkMqttPairs(pcap, [broker.port]).sort());
   });
 });
 
