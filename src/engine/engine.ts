@@ -11,11 +11,12 @@ import { frameAt } from '../mqtt/framing.js';
 import { inferProtocolLevel } from '../mqtt/infer-version.js';
 import { levelName } from '../mqtt/protocol-level.js';
 import type { Decoded, MqttPacket, ProtocolLevel } from '../mqtt/types.js';
-import { decodeIp, formatAddress, IPPROTO_TCP } from '../net/ip.js';
+import { decodeIpInto, formatAddress, IPPROTO_TCP, newIpHeader } from '../net/ip.js';
+import { FlowTable4 } from '../net/flow-table.js';
 import { decodeLink } from '../net/link.js';
 import { TcpHalfReassembler, type ReassemblyNotice } from '../net/reassembly.js';
 import type { ChunkOrigin, EndReason, GapReason, StreamSink } from '../net/stream.js';
-import { decodeTcp, TCP_ACK, TCP_RST, TCP_SYN } from '../net/tcp.js';
+import { decodeTcpInto, newTcpHeader, TCP_ACK, TCP_RST, TCP_SYN } from '../net/tcp.js';
 import { newTlsFacts, TlsSniffer } from '../net/tls.js';
 import { FragmentReassembler } from '../net/fragments.js';
 import { looksLikeConnect, looksLikeTls } from './detect.js';
@@ -52,7 +53,9 @@ interface Flow {
   /** Endpoint that sent the first segment we saw. */
   readonly a: Endpoint;
   readonly b: Endpoint;
+  /** IPv6: "addr/port" of `a` (the key the direction is told by); '' for IPv4, told by aIp4 and a.port. */
   readonly aKey: string;
+  readonly aIp4: number;
   /** Which endpoint sent a SYN without ACK (the client), if seen. */
   synFromA: boolean | null;
   readonly firstTs: Timestamp;
@@ -71,7 +74,14 @@ function emptyHalf(): HalfFacts {
 }
 
 export class Engine {
-  private readonly flows = new Map<string, Flow>();
+  /** IPv4 flows by their numeric 4-tuple (no key string per segment); IPv6 flows by a key string. */
+  private readonly flows4 = new FlowTable4<Flow>();
+  private readonly flows6 = new Map<string, Flow>();
+  /** Every flow in the tables, in first-seen order: the order `finish` ends them in. */
+  private readonly flows = new Set<Flow>();
+  /** Header summaries reused for every frame (the per-frame path allocates no header objects). */
+  private readonly ipHeader = newIpHeader();
+  private readonly tcpHeader = newTcpHeader();
   private nextConnId = 1;
   private readonly unsupportedLinks = new Set<number>();
   private readonly fragments = new FragmentReassembler();
@@ -116,9 +126,10 @@ export class Engine {
       }
       return;
     }
-    const ip = decodeIp(r.data, link.offset, link.version);
-    if (ip.kind !== 'ok') {
-      this.frameAnomaly('net.ip.truncated', r, ip.detail);
+    const ip = this.ipHeader;
+    const ipProblem = decodeIpInto(r.data, link.offset, link.version, ip);
+    if (ipProblem !== null) {
+      this.frameAnomaly('net.ip.truncated', r, ipProblem);
       return;
     }
     this.stats.ipFrames++;
@@ -129,7 +140,7 @@ export class Engine {
     if (ip.fragment) {
       // A fragmented datagram: hold its pieces; TCP sees it once whole (offsets then point into the
       // reassembled datagram, the frame is the one that completed it).
-      const key = `${addrKey(ip.src)}>${addrKey(ip.dst)}/${ip.protocol}/${ip.fragment.id}`;
+      const key = `${addrKeyAt(r.data, ip.srcAt, ip.version)}>${addrKeyAt(r.data, ip.dstAt, ip.version)}/${ip.protocol}/${ip.fragment.id}`;
       const end = Math.min(r.data.length, ip.payloadOffset + ip.payloadLength);
       const res = this.fragments.add(key, ip.fragment, r.data.subarray(Math.min(ip.payloadOffset, end), end), r.ts.sec + r.ts.nsec / 1e9, r.frame);
       if (res.kind === 'dropped') this.fragmentDropped(res.frame, res.reason);
@@ -141,36 +152,42 @@ export class Engine {
     if ((this.stats.frames & 1023) === 0) {
       for (const x of this.fragments.expire(r.ts.sec + r.ts.nsec / 1e9)) this.fragmentDropped(x.frame, x.reason);
     }
-    const tcp = decodeTcp(data, tcpAt, tcpLength);
-    if ('error' in tcp) {
-      this.frameAnomaly('net.tcp.bad_header', r, tcp.error);
+    const tcp = this.tcpHeader;
+    const tcpProblem = decodeTcpInto(data, tcpAt, tcpLength, tcp);
+    if (tcpProblem !== null) {
+      this.frameAnomaly('net.tcp.bad_header', r, tcpProblem);
       return;
     }
     this.stats.tcpSegments++;
-    const srcAddr = addrKey(ip.src);
-    const dstAddr = addrKey(ip.dst);
-    const srcKey = `${srcAddr}/${tcp.srcPort}`;
-    const dstKey = `${dstAddr}/${tcp.dstPort}`;
-    const key = srcKey < dstKey ? `${srcKey}-${dstKey}` : `${dstKey}-${srcKey}`;
     const isSyn = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    const v4 = ip.version === 4;
+    // IPv6 keys stay strings (rare); IPv4 flows are found by the numbers themselves.
+    const srcKey = v4 ? '' : `${addrKeyAt(r.data, ip.srcAt, 6)}/${tcp.srcPort}`;
+    const dstKey = v4 ? '' : `${addrKeyAt(r.data, ip.dstAt, 6)}/${tcp.dstPort}`;
+    const key6 = v4 ? '' : srcKey < dstKey ? `${srcKey}-${dstKey}` : `${dstKey}-${srcKey}`;
 
-    let flow = this.flows.get(key);
+    let flow = v4 ? this.flows4.get(ip.src4, tcp.srcPort, ip.dst4, tcp.dstPort) : this.flows6.get(key6);
     if (flow && isSyn && flow.conn?.closed) {
       // Port reuse: a new SYN on a 4-tuple whose connection has closed starts a new connection.
-      this.flows.delete(key);
+      if (v4) this.flows4.delete(ip.src4, tcp.srcPort, ip.dst4, tcp.dstPort);
+      else this.flows6.delete(key6);
+      this.flows.delete(flow);
       flow = undefined;
     }
     if (!flow) {
+      const n = v4 ? 4 : 16;
       flow = {
         kind: 'pending',
-        a: { addr: formatAddress(ip.src), port: tcp.srcPort },
-        b: { addr: formatAddress(ip.dst), port: tcp.dstPort },
-        aKey: srcKey, synFromA: null, firstTs: r.ts, firstFrame: r.frame,
+        a: { addr: formatAddress(r.data.subarray(ip.srcAt, ip.srcAt + n)), port: tcp.srcPort },
+        b: { addr: formatAddress(r.data.subarray(ip.dstAt, ip.dstAt + n)), port: tcp.dstPort },
+        aKey: srcKey, aIp4: ip.src4, synFromA: null, firstTs: r.ts, firstFrame: r.frame,
         conn: null, clientIsA: true, pipes: null,
       };
-      this.flows.set(key, flow);
+      if (v4) this.flows4.set(ip.src4, tcp.srcPort, ip.dst4, tcp.dstPort, flow);
+      else this.flows6.set(key6, flow);
+      this.flows.add(flow);
     }
-    const fromA = srcKey === flow.aKey;
+    const fromA = v4 ? ip.src4 === flow.aIp4 && tcp.srcPort === flow.a.port : srcKey === flow.aKey;
     if (isSyn && flow.synFromA === null) flow.synFromA = fromA;
     if (flow.kind === 'ignored') return;
 
@@ -204,7 +221,7 @@ export class Engine {
   /** Ends every open stream (end of capture) and reports the connections still open. */
   finish(): void {
     for (const x of this.fragments.pending()) this.fragmentDropped(x.frame, x.reason);
-    for (const flow of this.flows.values()) {
+    for (const flow of this.flows) {
       if (!flow.pipes || !flow.conn || flow.conn.closed) continue;
       flow.pipes.c2s.reassembler.finish();
       flow.pipes.s2c.reassembler.finish();
@@ -321,10 +338,10 @@ export class Engine {
   }
 }
 
-/** Cheap identity of an address for flow keys (formatted text only when a flow is created). */
-function addrKey(a: Uint8Array): string {
-  if (a.length === 4) return String(((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0);
-  return formatAddress(a);
+/** Identity of the address at `at` in `d` for string keys (IPv4 as its number, IPv6 as text). */
+function addrKeyAt(d: Uint8Array, at: number, version: 4 | 6): string {
+  if (version === 4) return String(((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0);
+  return formatAddress(d.subarray(at, at + 16));
 }
 
 /** What the two directions of a connection share. */
@@ -376,7 +393,10 @@ class HalfPipe implements StreamSink {
         this.feedMqtt(bytes, wsOffset);
       },
       gap: (wsOffset, length) => this.decoder?.gap(wsOffset, length),
-      frame: () => { this.conn.ws!.frames[this.dir]++; },
+      frame: (h) => {
+        this.conn.ws!.frames[this.dir]++;
+        this.engine.eventSink.wsFrame?.(this.conn, this.dir, h);
+      },
       control: (f) => this.wsControl(f),
       handshake: (session) => this.wsHandshake(session),
       diagnostic: (d) => this.diagnostic(d, this.tcpIndex),

@@ -8,6 +8,7 @@ import type { Dir, Severity } from '../diag/types.js';
 import type { MqttPacket, PacketTypeName, ProtocolLevel } from '../mqtt/types.js';
 import type { SessionFacts } from './session.js';
 import type { TlsFacts } from '../net/tls.js';
+import type { WsFrameHeader } from '../ws/decoder.js';
 
 export interface Endpoint {
   readonly addr: string;
@@ -154,4 +155,6 @@ export interface EngineEvents {
   packet(event: PacketEvent): void;
   anomaly(anomaly: Anomaly): void;
   connectionClosed(conn: Connection): void;
+  /** Every WebSocket frame header, for listeners that want the frame level (optional). */
+  wsFrame?(conn: Connection, dir: Dir, header: WsFrameHeader): void;
 }
