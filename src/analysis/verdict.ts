@@ -212,6 +212,14 @@ const clientClose: Rule = (_c, close) => {
     [closeEvidence(close)], 'client', close.method);
 };
 
+/** The client spoke another protocol (HTTP, TLS) to the MQTT port: c-7, wrong transport. */
+const wrongTransport: Rule = (c, close) => {
+  const a = c.anomalies.find((x) => x.code === 'mqtt.stream.not_mqtt');
+  if (!a) return null;
+  return v('protocol_violation', 'high', `The client sent ${a.detail ?? 'something that is not MQTT'}; the ${close ? `${close.by} closed the connection (${closeName(close)})` : 'connection stayed open'}.`,
+    [anomalyEvidence(a), ...(close ? [closeEvidence(close)] : [])], close?.by ?? null, close?.method ?? null);
+};
+
 /** The broker refused the WebSocket upgrade (RFC 6455 §4.2.2): MQTT never started. */
 const upgradeRefused: Rule = (c, close) => {
   if (!c.ws || c.ws.status === null || c.ws.status === 101) return null;
@@ -259,7 +267,7 @@ const unknown: Rule = (c, close) => {
 };
 
 const RULES: readonly Rule[] = [
-  clientDisconnect, upgradeRefused, connectRefused, serverDisconnect, stillOpen, brokerClosedAfterBadPacket,
+  clientDisconnect, wrongTransport, upgradeRefused, connectRefused, serverDisconnect, stillOpen, brokerClosedAfterBadPacket,
   keepaliveTimeout, sessionTakeover, connectUnanswered, sizeLimit, clientClose, networkReset, unknown,
 ];
 

@@ -339,6 +339,15 @@ export class Engine {
 }
 
 /** Identity of the address at `at` in `d` for string keys (IPv4 as its number, IPv6 as text). */
+/** What a client stream that is not MQTT starts with: an HTTP request, or a TLS handshake. */
+function otherProtocol(b: Uint8Array): string | null {
+  if (looksLikeTls(b)) return 'a TLS ClientHello: a TLS client on the plain MQTT listener (use the TLS port, or plain MQTT)';
+  const head = new TextDecoder('latin1').decode(b.subarray(0, Math.min(b.length, 64)));
+  const m = /^(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH|CONNECT) (\S+) HTTP\/1\.[01]/.exec(head);
+  if (m) return `an HTTP request "${m[1]} ${m[2]!.slice(0, 40)}": a WebSocket or HTTP client on the plain MQTT listener (use the WebSocket port)`;
+  return null;
+}
+
 function addrKeyAt(d: Uint8Array, at: number, version: 4 | 6): string {
   if (version === 4) return String(((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0);
   return formatAddress(d.subarray(at, at + 16));
@@ -364,6 +373,8 @@ class HalfPipe implements StreamSink {
   private readonly ws: WsDecoder | null;
   private readonly tls: TlsSniffer | null;
   private readonly session: Session;
+  /** The client's first bytes were another protocol (HTTP, TLS): nothing more is decoded this way. */
+  private notMqtt = false;
   /** How the version was inferred, for the note on the first packet. */
   private inference: string | null = null;
   /** A gap was seen in either direction (pairing is then no proof of anything). */
@@ -423,6 +434,17 @@ class HalfPipe implements StreamSink {
 
   /** MQTT bytes of this direction; the first ones decide the version when no CONNECT was captured. */
   private feedMqtt(bytes: Uint8Array, offset: number): void {
+    if (this.notMqtt) return;
+    if (offset === 0 && this.dir === 'c2s' && !this.ws && this.conn.handshakeSeen) {
+      const other = otherProtocol(bytes);
+      if (other) {
+        // c-7 "wrong transport": the client does not speak MQTT on this port; decoding its bytes as
+        // MQTT would only produce noise, so say what it is and stop.
+        this.notMqtt = true;
+        this.diagnostic({ code: 'mqtt.stream.not_mqtt', at: { offset: 0, length: Math.min(bytes.length, 16) }, detail: other }, this.tcpIndex);
+        return;
+      }
+    }
     if (this.conn.versionSource === null && this.engine.options.assumeVersion === null && bytes.length > 0 && bytes[0] !== 0x10) {
       this.inferVersion(bytes);
     }

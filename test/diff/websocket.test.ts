@@ -36,15 +36,26 @@ async function ours(file: string): Promise<Record<Dir, string[]>> {
 
 function tshark(file: string, wsPort: number): Record<Dir, string[]> {
   const out: Record<Dir, string[]> = { c2s: [], s2c: [] };
-  const text = execFileSync('tshark', ['-n', '-r', file, '-d', `tcp.port==${wsPort},http`, '-Y', 'websocket', '-T', 'fields', '-E', 'separator=\t',
-    '-e', 'tcp.dstport', '-e', 'websocket.opcode', '-e', 'websocket.fin', '-e', 'websocket.mask', '-e', 'websocket.payload_length'], { encoding: 'utf8' });
+  const ports = new Set(execFileSync('tshark', ['-n', '-r', file, '-Y', 'tcp.flags.syn==1 && tcp.flags.ack==0', '-T', 'fields', '-e', 'tcp.dstport'], { encoding: 'utf8' })
+    .split('\n').filter(Boolean).map(Number));
+  ports.add(wsPort);
+  const text = execFileSync('tshark', ['-n', '-r', file, ...[...ports].flatMap((p) => ['-d', `tcp.port==${p},http`]), '-Y', 'websocket', '-T', 'fields', '-E', 'separator=\t',
+    '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'websocket.opcode', '-e', 'websocket.fin', '-e', 'websocket.mask', '-e', 'websocket.payload_length',
+    '-e', 'websocket.payload_length_ext_16', '-e', 'websocket.payload_length_ext_64'], { encoding: 'utf8' });
   for (const line of text.split('\n').filter(Boolean)) {
-    const [dst, ops, fins, masks, lens] = line.split('\t').map((x) => (x ?? '').split(','));
-    const dir: Dir = Number(dst![0]) === wsPort ? 'c2s' : 's2c';
+    const [src, dst, ops, fins, masks, lens, ext16, ext64] = line.split('\t').map((x) => (x ?? '').split(','));
+    // payload_length is the 7-bit field; 126 and 127 mean "see the 16-/64-bit length", listed in order.
+    let i16 = 0;
+    let i64 = 0;
+    // On loopback the server side has the lower port (listeners vs ephemeral ports), also through a proxy.
+    const dir: Dir = Number(dst![0]) < Number(src![0]) ? 'c2s' : 's2c';
     ops!.forEach((op, i) => {
       const fin = fins![i] === 'True' || fins![i] === '1' ? 1 : 0;
       const mask = masks![i] === 'True' || masks![i] === '1' ? 1 : 0;
-      out[dir].push(`op${Number(op)} fin${fin} mask${mask} len${Number(lens![i])}`);
+      let len = Number(lens![i]);
+      if (len === 126) len = Number(ext16![i16++]);
+      else if (len === 127) len = Number(ext64![i64++]);
+      out[dir].push(`op${Number(op)} fin${fin} mask${mask} len${len}`);
     });
   }
   return out;

@@ -5,6 +5,8 @@
 import type { DiagSpec } from '../types.js';
 
 export const ANALYSIS_CODES = {
+  'mqtt.stream.not_mqtt': { group: 'protocol', severity: 'error', spec: 'MQTT-3.1.0-1',
+    summary: 'The client does not speak MQTT on this connection (its first bytes are HTTP or TLS): the wrong transport for this port' },
   'mqtt.sequence.before_connack': { group: 'sequence', severity: 'error', spec: 'MQTT-3.2.0-1',
     summary: 'The broker sent a packet before its CONNACK (the first packet from the server must be CONNACK)' },
   'mqtt.sequence.client_before_connack': { group: 'sequence', severity: 'note', spec: '3.1.1 §3.1.4; 5.0 §3.1.4 (allowed)',
