@@ -2,24 +2,17 @@
  * The command line (commander). The only module that touches `process`: `run()` wires the real
  * process into `main(argv, io)`, which tests call in-process.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { CaptureInputError } from '../capture/types.js';
-import { analyze, type AnalyzeOptions } from './analyze.js';
+import { registerAnalyze } from './analyze.js';
 import { explain, type ExplainCommandOptions } from './explain.js';
 import { listDiagnostics } from './diagnostics.js';
 import { EXIT, UsageError, type Io } from './io.js';
-import { parsePort, parseSize, parseVersion } from './options.js';
+import { registerLive } from './live.js';
+import { registerPackets } from './packets.js';
+import { registerTui } from './tui.js';
+import { parsePort, parseVersion } from './options.js';
 import { TOOL } from './version.js';
-
-const ANALYZE_HELP = `
-Examples:
-  $ mqtt-autopsy analyze samples/corrupt-first-byte-tcp.pcap
-  $ mqtt-autopsy analyze capture.pcapng --json > report.json
-  $ mqtt-autopsy analyze rotated-1.pcap rotated-2.pcap.gz --ndjson
-  $ mqtt-autopsy analyze odd-port.pcap --port 17501
-  $ tcpdump -i lo -U --immediate-mode -w - port 1883 | mqtt-autopsy analyze - --ndjson
-
-Exit codes: 0 ok, 2 usage error, 3 input cannot be read, 130 interrupted.`;
 
 function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command();
@@ -33,6 +26,13 @@ function buildProgram(io: Io, done: (code: number) => void): Command {
       writeOut: (s) => { io.stdout.write(s); },
       writeErr: (s) => { io.stderr.write(s); },
     })
+    .hook('preSubcommand', () => {
+      // `analyze` is the default command: without this, `--list-diagnostics` alone would run it.
+      if (program.opts<{ listDiagnostics?: boolean }>().listDiagnostics) {
+        io.stdout.write(listDiagnostics());
+        throw new CommanderError(EXIT.ok, 'mqtt-autopsy.listDiagnostics', '');
+      }
+    })
     .action(() => {
       if (program.opts<{ listDiagnostics?: boolean }>().listDiagnostics) {
         io.stdout.write(listDiagnostics());
@@ -43,25 +43,11 @@ function buildProgram(io: Io, done: (code: number) => void): Command {
       done(EXIT.usage);
     });
 
-  program
-    .command('analyze', { isDefault: true })
-    .description('connections with who closed them and why (a table, --json or --ndjson)')
-    .argument('<capture...>', 'pcap, pcapng or gzip-compressed capture files, or - for stdin')
-    .option('--json', 'print one JSON document (schema: docs/schema/report.schema.json)')
-    .option('--ndjson', 'stream one JSON object per line as facts become known (live mode format)')
-    .option('-o, --output <file>', 'write the output to a file instead of stdout')
-    .option('--port <N[:mqtt|:ws|:tls]>', 'decode this TCP port as MQTT (or ws/tls), like tshark -d; repeatable', parsePort)
-    .option('--assume-version <3.1|3.1.1|5.0>', 'protocol version for connections whose CONNECT was not captured', parseVersion)
-    .option('--max-packet-size <bytes>', 'larger MQTT packets are counted but their body is skipped (default 16M)', parseSize)
-    .option('--show-credentials', 'show CONNECT passwords and AUTH data (redacted by default)')
-    .addOption(new Option('--color', 'colour the table').default(undefined))
-    .option('--no-color', 'never colour the table (NO_COLOR is honoured too)')
-    .option('-q, --quiet', 'print nothing but errors (the exit code tells the result)')
-    .addHelpText('after', ANALYZE_HELP)
-    .action(async (paths: string[], opts: AnalyzeOptions & { color?: boolean }) => {
-      const color = opts.color ?? (io.stdout.isTTY === true && io.env['NO_COLOR'] === undefined);
-      done(await analyze(paths, { ...opts, color }, io));
-    });
+  // Each command registers itself; add new ones here.
+  registerAnalyze(program, io, done);
+  registerPackets(program, io, done);
+  registerLive(program, io, done);
+  registerTui(program, io, done);
   for (const mode of ['explain', 'flow'] as const) {
     program
       .command(mode)

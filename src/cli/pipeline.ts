@@ -18,6 +18,14 @@ export interface PipelineOptions {
   maxPacketSize?: number;
 }
 
+/** Optional plumbing of a run: where the bytes come from, and a call after each capture record. */
+export interface PipelineHooks {
+  /** The bytes of input `path` (default: the file, or stdin for `-`). */
+  readonly open?: (path: string) => AsyncIterable<Uint8Array>;
+  /** Called after each capture record went through the engine. */
+  readonly afterRecord?: () => void;
+}
+
 export interface PipelineRun {
   readonly result: RunResult;
   readonly inputs: InputInfo[];
@@ -38,16 +46,19 @@ export function tee(...sinks: AnalysisEvents[]): AnalysisEvents {
   };
 }
 
-export async function runPipeline(paths: readonly string[], o: PipelineOptions, io: Io, sink: AnalysisEvents): Promise<PipelineRun> {
+export async function runPipeline(paths: readonly string[], o: PipelineOptions, io: Io, sink: AnalysisEvents,
+  hooks: PipelineHooks = {}): Promise<PipelineRun> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...(o.maxPacketSize !== undefined ? { maxPacketSize: o.maxPacketSize } : {}) };
   const ports = new Map(DEFAULT_PORTS);
   for (const [p, role] of o.port ?? []) ports.set(p, role);
   const analyzer = new Analyzer(sink);
   const engine = new Engine({ limits, ports, assumeVersion: o.assumeVersion ?? null,
     rethrow: io.env['MQTT_AUTOPSY_STRICT'] === '1' }, analyzer);
-  const sources = paths.map((p) => ({ name: p, source: p === '-' ? io.stdin : openFileSource(p) }));
+  const open = hooks.open ?? ((p: string) => (p === '-' ? io.stdin : openFileSource(p)));
+  const after = hooks.afterRecord;
+  const sources = paths.map((p) => ({ name: p, source: open(p) }));
   const infos: CaptureInfo[] = await readCaptures(sources, {
-    record: (r) => engine.push(r),
+    record: after ? (r) => { engine.push(r); after(); } : (r) => engine.push(r),
     diagnostic: (d) => engine.captureDiagnostic(d),
   }, io.interrupted ? { stop: io.interrupted } : {});
   engine.finish();

@@ -3,10 +3,12 @@ import Table from 'cli-table3';
 import type { RunResult } from '../analysis/analyzer.js';
 import { safeText } from '../bytes/text.js';
 import { endpoint, versionName } from './fields.js';
-import { clockTime } from './time.js';
+import { clockTimeIn } from './time.js';
 
 export interface TableOptions {
   readonly color: boolean;
+  /** Start times in the local zone instead of UTC. */
+  readonly localTime?: boolean;
 }
 
 const CAUSE_COLOR: Record<string, string> = {
@@ -40,7 +42,7 @@ export function renderTable(r: RunResult, opts: TableOptions): string {
       c.transport === 'tls' ? 'TLS' : `${versionName(c.mqttVersion) ?? '?'}${c.versionSource && c.versionSource !== 'connect' ? '*' : ''}`,
       c.clientId === null ? '—' : safeText(c.clientId).slice(0, 24) || '""',
       c.keepAlive === null ? '—' : `${c.keepAlive}s`,
-      clockTime(c.start),
+      clockTimeIn(c.start, opts.localTime === true),
       packetsCell(c.packets, c.mqttPackets),
       closed,
       paint(v.cause, causeColor(v.cause), opts.color),
