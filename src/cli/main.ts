@@ -5,13 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { CaptureInputError } from '../capture/types.js';
 import { registerAnalyze } from './analyze.js';
-import { explain, type ExplainCommandOptions } from './explain.js';
+import { registerExplain } from './explain.js';
 import { listDiagnostics } from './diagnostics.js';
 import { EXIT, UsageError, type Io } from './io.js';
 import { registerLive } from './live.js';
 import { registerPackets } from './packets.js';
 import { registerTui } from './tui.js';
-import { parsePort, parseVersion } from './options.js';
 import { TOOL } from './version.js';
 
 function buildProgram(io: Io, done: (code: number) => void): Command {
@@ -48,26 +47,7 @@ function buildProgram(io: Io, done: (code: number) => void): Command {
   registerPackets(program, io, done);
   registerLive(program, io, done);
   registerTui(program, io, done);
-  for (const mode of ['explain', 'flow'] as const) {
-    program
-      .command(mode)
-      .description(mode === 'explain'
-        ? 'the story of a connection: verdict, packets, keep-alive timeline, evidence bytes marked'
-        : 'a client ↔ broker ladder diagram of a connection')
-      .argument('<capture...>', 'capture files (or - for stdin; explain then shows no wire bytes)')
-      .option('--conn <id>', 'only this connection (C3); default every connection')
-      .option('--port <N[:mqtt|:ws|:tls]>', 'decode this TCP port as MQTT (or ws/tls); repeatable', parsePort)
-      .option('--assume-version <3.1|3.1.1|5.0>', 'protocol version for connections whose CONNECT was not captured', parseVersion)
-      .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-      .addHelpText('after', mode === 'explain'
-        ? '\nExamples:\n  $ mqtt-autopsy explain samples/ws-corrupt-first-byte.pcap\n  $ mqtt-autopsy explain capture.pcapng --conn C3'
-        : '\nExamples:\n  $ mqtt-autopsy flow samples/keepalive-timeout.pcap --conn C1')
-      .action(async (paths: string[], opts: ExplainCommandOptions & { color?: boolean }) => {
-        const color = opts.color !== false && io.stdout.isTTY === true && io.env['NO_COLOR'] === undefined;
-        const width = (io.stdout as { columns?: number }).columns ?? 100;
-        done(await explain(paths, { ...opts, color, width }, io, mode));
-      });
-  }
+  registerExplain(program, io, done);
   return program;
 }
 
