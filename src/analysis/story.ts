@@ -64,7 +64,8 @@ export class StoryCollector {
     track(s, e);
     push(s, {
       kind: 'packet', frame: e.frame, ts: e.ts, dir: e.dir, packet: e.packet,
-      bytes: e.anomalies.length > 0 ? e.bytes.slice() : null, anomalies: e.anomalies,
+      // Kept for hex dumps: packets with anomalies, and CONNECT (so its password can be masked in a frame dump).
+      bytes: e.anomalies.length > 0 || e.packet.type === 'CONNECT' ? e.bytes.slice() : null, anomalies: e.anomalies,
     });
   }
 

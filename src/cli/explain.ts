@@ -10,6 +10,7 @@ import { readFrames, runPipeline, tee, SILENT, type PipelineOptions } from './pi
 
 export interface ExplainCommandOptions extends PipelineOptions {
   conn?: string;
+  showCredentials?: boolean;
   color?: boolean;
   width?: number;
   output?: string;
@@ -93,7 +94,8 @@ export async function explain(paths: readonly string[], o: ExplainCommandOptions
   }
   const wanted = new Set(chosen.flatMap((c) => c.verdict.evidence.map((e) => e.frame)));
   const frames = await readFrames(paths, wanted);
-  const parts = chosen.map(({ conn, verdict }) => renderExplain(conn, verdict, stories.story(conn.id), { color: o.color === true, frames }));
+  const parts = chosen.map(({ conn, verdict }) => renderExplain(conn, verdict, stories.story(conn.id),
+    { color: o.color === true, frames, showCredentials: o.showCredentials === true }));
   io.stdout.write(parts.join(`\n${'─'.repeat(72)}\n\n`));
   return EXIT.ok;
 }

@@ -20,6 +20,8 @@ export interface ExplainOptions {
   readonly color: boolean;
   /** Captured bytes of the evidence frames, when the capture could be read again. */
   readonly frames: ReadonlyMap<number, Uint8Array>;
+  /** Show CONNECT passwords in hex dumps (masked with '*' bytes otherwise). */
+  readonly showCredentials?: boolean;
 }
 
 const bits = (b: number): string => `${b.toString(2).padStart(8, '0').slice(0, 4)} ${b.toString(2).padStart(8, '0').slice(4)}`;
@@ -92,10 +94,10 @@ function evidenceLines(e: Evidence, i: number, s: Story | undefined, o: ExplainO
       lines.push(`     first byte expected: ${describeFirstByte((type << 4) | required)}`);
     }
   }
-  const frame = o.frames.get(e.frame);
+  const frame = maskPasswords(o.frames.get(e.frame), e.frame, s, o);
   if (frame && (e.offset > 0 || e.code)) {
     lines.push(`     ${anomaly?.websocket ? 'on the wire (masked WebSocket frame)' : 'bytes'} in frame ${e.frame}, offset ${e.offset}:`);
-    for (const l of hexDump(frame, { mark: new Set([e.offset]), color: o.color, context: 1 })) lines.push(`       ${l}`);
+    for (const l of hexDump(frame, { mark: new Set([e.offset]), color: o.color, context: 2 })) lines.push(`       ${l}`);
   }
   if (anomaly?.websocket && pkt?.kind === 'packet' && pkt.bytes) {
     const at = anomaly.websocket.payloadOffset - pkt.packet.at.offset;
@@ -103,6 +105,30 @@ function evidenceLines(e: Evidence, i: number, s: Story | undefined, o: ExplainO
     for (const l of hexDump(pkt.bytes, { mark: new Set([at]), base: pkt.packet.at.offset, color: o.color, context: 1 })) lines.push(`       ${l}`);
   }
   return lines;
+}
+
+/**
+ * A frame dump must not leak a CONNECT password: where a CONNECT's password bytes appear in the frame,
+ * they are replaced by '*' (0x2a) unless --show-credentials.
+ */
+function maskPasswords(frame: Uint8Array | undefined, frameNo: number, s: Story | undefined, o: ExplainOptions): Uint8Array | undefined {
+  if (!frame || !s || o.showCredentials) return frame;
+  let out = frame;
+  for (const it of storyItems(s)) {
+    if (it.kind !== 'packet' || it.frame !== frameNo || it.packet.type !== 'CONNECT' || !it.packet.password || !it.bytes) continue;
+    const at = it.packet.password.offset - it.packet.at.offset;
+    const pw = it.bytes.subarray(at, at + it.packet.password.length);
+    if (pw.length === 0) continue;
+    for (let i = 0; i + pw.length <= out.length; i++) {
+      let same = true;
+      for (let k = 0; k < pw.length && same; k++) same = out[i + k] === pw[k];
+      if (same) {
+        if (out === frame) out = frame.slice();
+        out.fill(0x2a, i, i + pw.length);
+      }
+    }
+  }
+  return out;
 }
 
 export function renderExplain(c: Connection, v: Verdict, s: Story | undefined, o: ExplainOptions): string {

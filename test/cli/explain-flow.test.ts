@@ -70,3 +70,27 @@ describe('flow', () => {
     expect(r.stdout).toContain('DISCONNECT');
   });
 });
+
+describe('credentials in hex dumps', () => {
+  test('a CONNECT password in an evidence frame is masked unless --show-credentials', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { writePcap } = await import('../support/capture-writer.js');
+    const { Conversation } = await import('../support/tcp-builder.js');
+    const { connect } = await import('../harness/packets.js');
+    const frames: import('../support/capture-writer.js').WritePacket[] = [];
+    // The broker closes after a CONNECT it never answers: the CONNECT frame is evidence.
+    new Conversation({ ip: '10.0.0.2', port: 40000 }, { ip: '10.0.0.1', port: 1883 }, { frames })
+      .send('client', connect('pw-client', { username: 'alice', password: 'hunter2-secret' })).wait(0.01).close('server');
+    const file = join(mkdtempSync(join(tmpdir(), 'autopsy-pw-')), 'pw.pcap');
+    writeFileSync(file, writePcap(frames));
+    const hidden = await runCli(['explain', file]);
+    expect(hidden.stdout).toContain('CONNECT never answered');
+    const hex = Buffer.from('hunter2-secret').toString('hex').match(/../g)!.join('  ');
+    expect(hidden.stdout).not.toContain('hunter2');
+    expect(hidden.stdout.replace(/[[\]]/g, ' ')).not.toContain(hex.slice(0, 14));
+    expect(hidden.stdout).toMatch(/2a  2a  2a  2a/); // the password bytes, masked with '*'
+    const shown = await runCli(['explain', file, '--show-credentials']);
+    expect(shown.stdout).toContain('hunter2-secret'.slice(0, 10));
+  });
+});
