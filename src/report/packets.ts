@@ -264,5 +264,20 @@ export function hexLines(e: PacketEvent, o: PacketsViewOptions): string[] {
     const from = a.streamOffset - base;
     for (let i = from; i < from + Math.max(1, Math.min(a.length, 64)); i++) if (i >= 0 && i < e.bytes.length) mark.add(i);
   }
-  return hexDump(e.bytes, { mark, color: o.color }).map((l) => `${INDENT}${l}`);
+  return hexDump(o.showCredentials ? e.bytes : maskCredentials(e), { mark, color: o.color }).map((l) => `${INDENT}${l}`);
+}
+
+/** The packet's bytes with the CONNECT password and MQTT 5 Authentication Data (0x16) replaced by '*'. */
+export function maskCredentials(e: PacketEvent): Uint8Array {
+  const p = e.packet;
+  const spans: { offset: number; length: number }[] = [];
+  if (p.type === 'CONNECT' && p.password) spans.push(p.password);
+  if ('properties' in p) for (const q of p.properties) if (q.id === 0x16) spans.push(q.at);
+  if (spans.length === 0) return e.bytes;
+  const out = e.bytes.slice();
+  for (const sp of spans) {
+    const from = Math.max(0, sp.offset - p.at.offset);
+    out.fill(0x2a, from, Math.min(out.length, from + sp.length));
+  }
+  return out;
 }

@@ -94,3 +94,13 @@ describe('credentials in hex dumps', () => {
     expect(shown.stdout).toContain('hunter2-secret'.slice(0, 10));
   });
 });
+
+test('packets --hex masks the CONNECT password unless --show-credentials', async () => {
+  const file = join(SAMPLES, 'connect-refused.pcap');
+  const hidden = await runCli(['packets', file, '--hex']);
+  expect(hidden.code).toBe(0);
+  expect(hidden.stdout).not.toMatch(/correct-hor|wrong-pa/);
+  expect(hidden.stdout).toMatch(/\*{8}/);
+  const shown = await runCli(['packets', file, '--hex', '--show-credentials']);
+  expect(shown.stdout).toMatch(/correct-hor/);
+});
