@@ -36,7 +36,7 @@ export interface BrokerOptions {
   extraConfig?: readonly string[];
   /** Directory for config, password file and log; default a new temp directory, removed by `stop()`. */
   dir?: string;
-  /** Give up waiting for the listeners after this long. Default 5 s. */
+  /** Give up waiting for the listeners after this long. Default 15 s (generous: a loaded machine starts slowly). */
   startTimeoutMs?: number;
 }
 
@@ -190,7 +190,7 @@ async function launch(bin: string, o: BrokerOptions, dir: string, ownDir: boolea
   const unregister = onCleanup(async () => { await stop(); });
   let started = false; // a failed start keeps the directory: startBroker may retry in it, then removes it
 
-  const deadline = Date.now() + (o.startTimeoutMs ?? 5000);
+  const deadline = Date.now() + (o.startTimeoutMs ?? 15_000);
   let exitedEarly = false;
   void exit.then(() => { exitedEarly = true; }, () => { exitedEarly = true; });
   for (;;) {

@@ -238,6 +238,7 @@ abstract class RawBase {
   private readonly unregister: () => void;
 
   protected constructor(readonly socket: Socket) {
+    this.localPort = socket.localPort ?? -1;
     socket.setNoDelay(true);
     socket.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'ECONNRESET') this.sawReset = true; });
     socket.on('end', () => { this.sawEnd = true; });
@@ -253,10 +254,8 @@ abstract class RawBase {
     socket.once('close', this.unregister);
   }
 
-  /** The client's local TCP port (to find this connection in the capture and the broker log). */
-  get localPort(): number {
-    return this.socket.localPort ?? -1;
-  }
+  /** The client's local TCP port (to find this connection in the capture and the broker log); kept after the close. */
+  readonly localPort: number;
 
   /** Writes bytes as one `write` (with Nagle off, small writes leave as one TCP segment each). */
   protected writeRaw(bytes: Uint8Array): Promise<void> {
@@ -383,6 +382,8 @@ export class RawWsMqttClient extends RawBase {
   private pending = new Uint8Array(0);
   /** The broker's 101 response head. */
   response = '';
+  private closeFrameSeen!: (code: number) => void;
+  private readonly closeFrame = new Promise<number>((resolve) => { this.closeFrameSeen = resolve; });
 
   private constructor(socket: Socket) {
     super(socket);
@@ -456,16 +457,19 @@ export class RawWsMqttClient extends RawBase {
       const payload = Uint8Array.from(all.subarray(q, q + len));
       if (key) for (let i = 0; i < payload.length; i++) payload[i] = payload[i]! ^ key[i & 3]!;
       const opcode = b0 & 0x0f;
-      if (opcode === 0 || opcode === 2) this.packets.push(payload);
-      else if (opcode === 8) this.wsCloseCode = payload.length >= 2 ? (payload[0]! << 8) | payload[1]! : 1005;
+      if (opcode === 0 || opcode === 1 || opcode === 2) this.packets.push(payload);
+      else if (opcode === 8) {
+        this.wsCloseCode = payload.length >= 2 ? (payload[0]! << 8) | payload[1]! : 1005;
+        this.closeFrameSeen(this.wsCloseCode);
+      }
       p = q + len;
     }
     this.pending = Uint8Array.from(all.subarray(p));
   }
 
-  /** Sends one masked frame exactly as given (any opcode, FIN bit, payload). */
-  sendFrame(spec: { opcode?: number; fin?: boolean; payload: Uint8Array; mask?: Uint8Array }): Promise<void> {
-    return this.writeRaw(frame({ opcode: spec.opcode ?? 2, fin: spec.fin ?? true, payload: spec.payload, mask: spec.mask ?? WS_MASK }));
+  /** Sends one masked frame exactly as given (any opcode, FIN bit, RSV bits 0–7, payload). */
+  sendFrame(spec: { opcode?: number; fin?: boolean; rsv?: number; payload: Uint8Array; mask?: Uint8Array }): Promise<void> {
+    return this.writeRaw(frame({ opcode: spec.opcode ?? 2, fin: spec.fin ?? true, rsv: spec.rsv ?? 0, payload: spec.payload, mask: spec.mask ?? WS_MASK }));
   }
 
   /**
@@ -496,6 +500,11 @@ export class RawWsMqttClient extends RawBase {
       await this.writeRaw(f);
       if (i < frames.length - 1) await new Promise((r) => setTimeout(r, layout.gapMs ?? 5));
     }
+  }
+
+  /** Resolves with the status code of the broker's WebSocket Close frame (1005 when it has none); rejects after `timeoutMs`. */
+  closeReceived(timeoutMs = 5000): Promise<number> {
+    return withTimeout(this.closeFrame, timeoutMs, 'a WebSocket Close frame from the broker');
   }
 
   /** Sends a masked Close frame with a status code (default 1000). */

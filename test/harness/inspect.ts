@@ -7,6 +7,7 @@
  * loss, no reordering: loopback captures only) and shares no code with `src/`.
  */
 import { execFileSync } from 'node:child_process';
+import { constants, inflateRawSync } from 'node:zlib';
 import { PACKET_TYPES, takePackets, type PacketTypeName } from './packets.js';
 import { requireTool } from './proc.js';
 
@@ -46,6 +47,25 @@ export interface SeenEvent {
   ts: number;
   /** WebSocket close status code. */
   code?: number;
+  /** WebSocket close reason (UTF-8 after the code), when there is one. */
+  reason?: string;
+}
+
+/** One WebSocket frame as read from the capture (after the HTTP Upgrade). */
+export interface SeenWsFrame {
+  by: 'client' | 'server';
+  opcode: number;
+  fin: boolean;
+  /** RSV1–3 as a 3-bit number (4 = RSV1). */
+  rsv: number;
+  masked: boolean;
+  /** Payload length. */
+  length: number;
+  /** The capture frame of the WebSocket frame's first byte and of its last byte. */
+  firstFrame: number;
+  frame: number;
+  /** Its payload was inflated (permessage-deflate, RSV1 on the message's first frame). */
+  compressed?: boolean;
 }
 
 /** One TCP connection. */
@@ -61,6 +81,14 @@ export interface SeenConnection {
   firstClose?: SeenEvent;
   /** Client id from the CONNECT, if one was seen. */
   clientId?: string;
+  /** Capture frames that carried payload, per direction. */
+  dataFrames: { c2s: number[]; s2c: number[] };
+  /** True when the capture has no SYN for it: the client side was told by the port (see {@link inspectCapture}). */
+  midstream?: boolean;
+  /** WebSocket only: every frame, both directions, in capture order. */
+  wsFrames?: SeenWsFrame[];
+  /** WebSocket only: the `Sec-WebSocket-Extensions` the server agreed to ('' when none). */
+  wsExtensions?: string;
 }
 
 interface Row {
@@ -109,13 +137,37 @@ class HalfStream {
 /** An MQTT byte stream with a frame per byte (after WebSocket unmasking when needed). */
 interface MqttStream { bytes: Uint8Array; frames: number[] }
 
-function unwrapWebSocket(h: HalfStream, by: 'client' | 'server', rowsByFrame: Map<number, Row>, events: SeenEvent[]): MqttStream {
-  const b = h.bytes;
+/** The HTTP head at the front of a half-stream (up to CRLF CRLF), and where the frames start. */
+function httpHead(b: readonly number[]): { head: string; end: number } {
   let p = 0;
   for (; p + 3 < b.length; p++) if (b[p] === 13 && b[p + 1] === 10 && b[p + 2] === 13 && b[p + 3] === 10) break;
-  p += 4;
+  return { head: Buffer.from(b.slice(0, p)).toString('latin1'), end: Math.min(b.length, p + 4) };
+}
+
+/** permessage-deflate as agreed in the 101 response (RFC 7692 §7.1), for one direction. */
+interface Deflate { noContextTakeover: boolean }
+
+function agreedDeflate(responseHead: string, by: 'client' | 'server'): Deflate | undefined {
+  const ext = /^sec-websocket-extensions:\s*(.*)$/im.exec(responseHead)?.[1]?.trim() ?? '';
+  if (!/^permessage-deflate\b/i.test(ext)) return undefined;
+  return { noContextTakeover: new RegExp(`\\b${by}_no_context_takeover\\b`, 'i').test(ext) };
+}
+
+/**
+ * The MQTT byte stream inside one direction's WebSocket frames: data frames (binary, text, continuation;
+ * mosquitto 2.0.11 takes text frames too) unmasked and joined, deflated messages inflated (their bytes map
+ * to the frame that completed the message). A data frame with RSV bits but no extension agreed still counts
+ * as data (its bytes are on the wire, like a corrupted packet over TCP), although mosquitto refuses it; frames
+ * with a reserved opcode carry no data.
+ */
+function unwrapWebSocket(h: HalfStream, by: 'client' | 'server', deflate: Deflate | undefined, rowsByFrame: Map<number, Row>,
+  events: SeenEvent[], wsFrames: SeenWsFrame[]): MqttStream {
+  const b = h.bytes;
+  let p = httpHead(b).end;
   const bytes: number[] = [];
   const frames: number[] = [];
+  let message: { compressed: boolean; payload: number[] } | undefined;
+  let history = Buffer.alloc(0);
   while (p + 2 <= b.length) {
     const start = p;
     const b0 = b[p]!;
@@ -131,13 +183,31 @@ function unwrapWebSocket(h: HalfStream, by: 'client' | 'server', rowsByFrame: Ma
     if (key) p += 4;
     if (p + len > b.length) break;
     const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    const rsv = (b0 >> 4) & 0x07;
     const payload = b.slice(p, p + len).map((x, i) => (key ? x ^ key[i & 3]! : x));
-    if (opcode === 0 || opcode === 2) {
-      for (let i = 0; i < len; i++) { bytes.push(payload[i]!); frames.push(h.frames[p + i]!); }
+    const lastFrame = h.frames[p + len - 1] ?? h.frames[p - 1]!;
+    const rec: SeenWsFrame = { by, opcode, fin, rsv, masked: key !== undefined, length: len, firstFrame: h.frames[start]!, frame: lastFrame };
+    wsFrames.push(rec);
+    if (opcode === 0 || opcode === 1 || opcode === 2) {
+      if (opcode !== 0) message = { compressed: deflate !== undefined && (rsv & 4) !== 0, payload: [] };
+      if (message?.compressed) {
+        rec.compressed = true;
+        message.payload.push(...payload);
+        if (fin) {
+          const out = inflateRawSync(Buffer.concat([Buffer.from(message.payload), Buffer.of(0, 0, 0xff, 0xff)]),
+            { finishFlush: constants.Z_SYNC_FLUSH, ...(history.length > 0 ? { dictionary: history } : {}) });
+          for (const x of out) { bytes.push(x); frames.push(lastFrame); }
+          history = deflate!.noContextTakeover ? Buffer.alloc(0) : Buffer.concat([history, out]).subarray(-32768);
+        }
+      } else {
+        for (let i = 0; i < len; i++) { bytes.push(payload[i]!); frames.push(h.frames[p + i]!); }
+      }
+      if (fin) message = undefined;
     } else if (opcode === 8) {
-      const frame = h.frames[p + len - 1] ?? h.frames[start]!;
-      events.push({ kind: 'ws_close', by, frame, ts: rowsByFrame.get(frame)?.ts ?? 0,
-        code: len >= 2 ? (payload[0]! << 8) | payload[1]! : 1005 });
+      events.push({ kind: 'ws_close', by, frame: lastFrame, ts: rowsByFrame.get(lastFrame)?.ts ?? 0,
+        code: len >= 2 ? (payload[0]! << 8) | payload[1]! : 1005,
+        ...(len > 2 ? { reason: Buffer.from(payload.slice(2)).toString('utf8') } : {}) });
     }
     p += len;
   }
@@ -182,8 +252,12 @@ function decodePackets(s: MqttStream, dir: Dir, connectLevel: number | undefined
   return out;
 }
 
-/** Reads every TCP connection of a (small, loopback) capture. Needs tshark. */
-export function inspectCapture(pcap: string): SeenConnection[] {
+/**
+ * Reads every TCP connection of a (small, loopback) capture. Needs tshark. The client is the side that
+ * sent the SYN; for a connection whose SYN is not in the capture, the side whose port is not one of
+ * `serverPorts` (the broker's and the proxy's listeners), else the side with the higher port.
+ */
+export function inspectCapture(pcap: string, serverPorts: readonly number[] = []): SeenConnection[] {
   const all = rows(pcap);
   const byFrame = new Map(all.map((r) => [r.frame, r]));
   const streams = new Map<number, Row[]>();
@@ -195,21 +269,31 @@ export function inspectCapture(pcap: string): SeenConnection[] {
   const conns: SeenConnection[] = [];
   for (const [stream, list] of [...streams.entries()].sort((a, b) => a[0] - b[0])) {
     const syn = list.find((r) => (r.flags & 0x12) === 0x02);
-    const clientPort = syn ? syn.src : list[0]!.src;
-    const serverPort = syn ? syn.dst : list[0]!.dst;
+    const first = list[0]!;
+    const srcIsServer = serverPorts.includes(first.src) && !serverPorts.includes(first.dst);
+    const dstIsServer = serverPorts.includes(first.dst) && !serverPorts.includes(first.src);
+    const clientFirst = dstIsServer || (!srcIsServer && first.src > first.dst);
+    const clientPort = syn ? syn.src : clientFirst ? first.src : first.dst;
+    const serverPort = syn ? syn.dst : clientFirst ? first.dst : first.src;
     const c2s = new HalfStream();
     const s2c = new HalfStream();
     const events: SeenEvent[] = [];
+    const dataFrames: { c2s: number[]; s2c: number[] } = { c2s: [], s2c: [] };
     for (const r of list) {
       const dir: Dir = r.src === clientPort ? 'c2s' : 's2c';
       const by = dir === 'c2s' ? 'client' : 'server';
       (dir === 'c2s' ? c2s : s2c).add(r);
+      if (r.payload.length > 0) dataFrames[dir].push(r.frame);
       if (r.flags & 0x04) events.push({ kind: 'rst', by, frame: r.frame, ts: r.ts });
       if (r.flags & 0x01) events.push({ kind: 'fin', by, frame: r.frame, ts: r.ts });
     }
-    const isWs = Buffer.from(c2s.bytes.slice(0, 4)).toString('latin1') === 'GET ';
+    // WebSocket: an HTTP Upgrade request (a plain HTTP request, e.g. to the MQTT port, is not one).
+    const request = httpHead(c2s.bytes).head;
+    const isWs = request.startsWith('GET ') && /^upgrade:\s*websocket\s*$/im.test(request);
+    const response = isWs ? httpHead(s2c.bytes).head : '';
+    const wsFrames: SeenWsFrame[] = [];
     const toStream = (h: HalfStream, by: 'client' | 'server'): MqttStream => (isWs
-      ? unwrapWebSocket(h, by, byFrame, events)
+      ? unwrapWebSocket(h, by, agreedDeflate(response, by), byFrame, events, wsFrames)
       : { bytes: Uint8Array.from(h.bytes), frames: h.frames });
     const cs = toStream(c2s, 'client');
     const ss = toStream(s2c, 'server');
@@ -224,9 +308,14 @@ export function inspectCapture(pcap: string): SeenConnection[] {
     const clientId = cPackets.find((p) => p.type === 'CONNECT')?.clientId;
     conns.push({
       stream, clientPort, serverPort, transport: isWs ? 'websocket' : 'tcp', synFrame: syn?.frame ?? list[0]!.frame,
-      packets, events,
+      packets, events, dataFrames,
       ...(firstClose ? { firstClose } : {}),
       ...(clientId !== undefined ? { clientId } : {}),
+      ...(syn ? {} : { midstream: true }),
+      ...(isWs ? {
+        wsFrames: wsFrames.sort((a, b) => a.frame - b.frame),
+        wsExtensions: /^sec-websocket-extensions:\s*(.*)$/im.exec(response)?.[1]?.trim() ?? '',
+      } : {}),
     });
   }
   return conns;

@@ -15,8 +15,16 @@ export function encode(packet: MqttPacket, level: ProtocolLevel = 4): Uint8Array
   return new Uint8Array(mqttPacket.generate(packet, { protocolVersion: level }));
 }
 
-/** A CONNECT with clean session, for the given client id and keep-alive. */
-export function connect(clientId: string, opts: { keepAlive?: number; level?: ProtocolLevel; username?: string; password?: string } = {}): Uint8Array {
+/** A Last Will for {@link connect}. */
+export interface Will {
+  topic: string;
+  payload: string;
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+/** A CONNECT with clean session, for the given client id and keep-alive (and optionally a Last Will). */
+export function connect(clientId: string, opts: { keepAlive?: number; level?: ProtocolLevel; username?: string; password?: string; will?: Will } = {}): Uint8Array {
   const level = opts.level ?? 4;
   return encode({
     cmd: 'connect',
@@ -27,6 +35,9 @@ export function connect(clientId: string, opts: { keepAlive?: number; level?: Pr
     keepalive: opts.keepAlive ?? 60,
     ...(opts.username !== undefined ? { username: opts.username } : {}),
     ...(opts.password !== undefined ? { password: Buffer.from(opts.password) } : {}),
+    ...(opts.will !== undefined ? {
+      will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: opts.will.qos ?? 0, retain: opts.will.retain ?? false },
+    } : {}),
   }, level);
 }
 

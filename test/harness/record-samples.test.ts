@@ -2,7 +2,8 @@
  * samples/: record them, or check them.
  *
  * - `RECORD_SAMPLES=1 npx vitest run test/harness/record-samples.test.ts` records every scenario into samples/ on the
- *   fixed ports 1883 (MQTT) and 8080 (WebSocket) on 127.0.0.1 (free ports if those are busy, said in the README),
+ *   fixed ports 1883 (MQTT), 8080 (WebSocket) and 8081 (the harness's WebSocket proxy) on 127.0.0.1 (free ports if
+ *   those are busy, said in the README),
  *   then writes samples/manifest.json and samples/README.md.
  * - Without it (the normal suite run), checks that the committed samples still match manifest.json: every scenario
  *   has its files, they are small classic pcaps, the ground-truth lines are in the logs, and the expectations
@@ -16,7 +17,7 @@ import { portIsFree } from './broker.js';
 import { inspectCapture, tsharkMqttPairs } from './inspect.js';
 import { useHarnessCleanup } from './proc.js';
 import { samplesReadme } from './samples-doc.js';
-import { SCENARIO_NAMES, groundTruthLines, manifestEntry, record, type ManifestEntry, type RecordResult } from './scenarios.js';
+import { SCENARIO_NAMES, groundTruthLines, manifestEntry, record, serverPorts, type ManifestEntry, type RecordResult } from './scenarios.js';
 
 const SAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../samples');
 const MANIFEST = join(SAMPLES, 'manifest.json');
@@ -27,15 +28,17 @@ useHarnessCleanup();
 if (process.env['RECORD_SAMPLES'] === '1') {
   describe('record samples/ (RECORD_SAMPLES=1)', () => {
     const results: RecordResult[] = [];
-    let ports: { brokerPort?: number; wsPort?: number } = {};
+    let ports: { brokerPort?: number; wsPort?: number; proxyPort?: number } = {};
     let portNote = '';
     beforeAll(async () => {
       const tcp = await portIsFree(1883);
       const ws = await portIsFree(8080);
-      ports = { ...(tcp ? { brokerPort: 1883 } : {}), ...(ws ? { wsPort: 8080 } : {}) };
-      portNote = tcp && ws
-        ? 'every sample uses the fixed ports 1883 (MQTT over TCP) and 8080 (MQTT over WebSocket) on 127.0.0.1, so tshark decodes 1883 as MQTT without `-d`.'
-        : `1883 free: ${tcp}, 8080 free: ${ws}; the busy ones were replaced by free ports, listed per sample (tshark then needs \`-d tcp.port==N,mqtt\`).`;
+      const proxy = await portIsFree(8081);
+      ports = { ...(tcp ? { brokerPort: 1883 } : {}), ...(ws ? { wsPort: 8080 } : {}), ...(proxy ? { proxyPort: 8081 } : {}) };
+      portNote = tcp && ws && proxy
+        ? 'every sample uses the fixed ports 1883 (MQTT over TCP) and 8080 (MQTT over WebSocket) on 127.0.0.1, so tshark decodes 1883 as MQTT without `-d`; ' +
+          'the one proxied sample (ws-deflate) adds the harness\'s WebSocket proxy on 8081.'
+        : `1883 free: ${tcp}, 8080 free: ${ws}, 8081 free: ${proxy}; the busy ones were replaced by free ports, listed per sample (tshark then needs \`-d tcp.port==N,mqtt\`).`;
     });
     test.each(SCENARIO_NAMES)('%s', async (name) => {
       const r = await record(name, SAMPLES, ports);
@@ -68,10 +71,11 @@ if (process.env['RECORD_SAMPLES'] === '1') {
       const r: RecordResult = {
         name: m.scenario, pcap, brokerLog: log, brokerLogText: logText, brokerPort: m.brokerPort,
         ...(m.wsPort !== undefined ? { wsPort: m.wsPort } : {}),
+        ...(m.proxyPort !== undefined ? { proxyPort: m.proxyPort } : {}),
         notes: [], groundTruth: groundTruthLines(m.scenario, logText),
       };
       expect(manifestEntry(r)).toEqual(m);
-      const conns = inspectCapture(pcap);
+      const conns = inspectCapture(pcap, serverPorts(m));
       if (conns.every((c) => c.transport === 'tcp')) {
         const ours = conns.flatMap((c) => c.packets.map((p) => `${p.frame}:${p.type}`));
         expect([...ours].sort()).toEqual([...tsharkMqttPairs(pcap, [m.brokerPort])].sort());

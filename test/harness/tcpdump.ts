@@ -14,7 +14,10 @@ export interface CaptureOptions {
   ports: readonly number[];
   /** Interface; default `lo`. */
   iface?: string;
-  /** Give up waiting for "listening on" after this long. Default 5 s. */
+  /**
+   * Give up waiting for "listening on" after this long. Default 15 s: on a loaded two-core machine (other test
+   * files running) tcpdump once needed more than 5 s to start.
+   */
   startTimeoutMs?: number;
   /**
    * Kernel capture buffer in KiB (`-B`). Default 8192: with the default 2 MiB, several captures on a busy
@@ -105,7 +108,7 @@ async function launch(out: string, o: CaptureOptions): Promise<{ child: ChildPro
   };
   const unregister = onCleanup(async () => { await stop(0); });
   try {
-    await withTimeout(listening, o.startTimeoutMs ?? 5000, `tcpdump to print "listening on" (stderr: ${stderr})`);
+    await withTimeout(listening, o.startTimeoutMs ?? 15_000, `tcpdump to print "listening on" (stderr: ${stderr})`);
   } catch (e) {
     await stop(0);
     throw e;
