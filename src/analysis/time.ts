@@ -8,6 +8,7 @@ export function secondsBetween(a: Timestamp, b: Timestamp): number {
 /** "7.6 s", "120 ms": a duration as a person reads it. */
 export function formatDuration(seconds: number): string {
   const s = Math.abs(seconds);
+  if (s < 0.0001) return `${Math.round(seconds * 1e6)} µs`;
   if (s < 0.01) return `${(seconds * 1000).toFixed(1)} ms`;
   if (s < 1) return `${Math.round(seconds * 1000)} ms`;
   if (s < 100) return `${(Math.round(seconds * 10) / 10).toFixed(1)} s`;
