@@ -88,7 +88,7 @@ export class Analyzer implements EngineEvents, CrossConnection {
     this.results.set(conn, verdict);
     this.cross.watchWill(conn);
     this.out.connectionClosed(conn);
-    if (couldBeShutdown(verdict)) {
+    if (couldBeShutdown(verdict, conn)) {
       this.pending.push({ conn, verdict });
       return;
     }

@@ -17,7 +17,10 @@ export interface Candidate {
 }
 
 /** True for a verdict that a shutdown could explain: the broker closed, and nothing in MQTT says why. */
-export function couldBeShutdown(v: Verdict): boolean {
+export function couldBeShutdown(v: Verdict, conn?: Connection): boolean {
+  // Over TLS nothing but the close is visible, and a verdict with a coded piece of evidence (a TLS
+  // alert, a protocol fault) already has its cause: neither says anything about the broker going away.
+  if (conn?.transport === 'tls' || v.evidence.some((e) => e.code !== undefined)) return false;
   return v.closedBy === 'broker' && (v.cause === 'unknown' || v.cause === 'network_reset');
 }
 

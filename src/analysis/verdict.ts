@@ -77,7 +77,9 @@ function v(cause: Verdict['cause'], confidence: Verdict['confidence'], summary: 
 }
 
 function packetEvidence(p: PacketRef, note: string): Evidence {
-  return { frame: p.frame, offset: p.frameOffset, note };
+  // The frame is the one Wireshark shows the packet in (its last byte). The byte offset is the packet's
+  // first byte when that byte is in the same frame; a packet spread over frames is pointed at as a whole.
+  return { frame: p.frame, offset: p.firstFrame === p.frame ? p.frameOffset : 0, note };
 }
 
 function closeEvidence(close: TransportClose): Evidence {

@@ -48,6 +48,9 @@ export const DEFAULT_PORTS: ReadonlyMap<number, PortRole> = new Map<number, Port
 
 const RECENT_PACKETS = 16;
 
+/** The anomalies of the (usual) packet that has none: one shared empty list, not one per packet. */
+const NO_ANOMALIES: readonly Anomaly[] = Object.freeze([]);
+
 interface Flow {
   kind: 'pending' | 'mqtt' | 'tls' | 'ignored';
   /** Endpoint that sent the first segment we saw. */
@@ -201,6 +204,9 @@ export class Engine {
     conn.end = r.ts;
     conn.lastFrame = r.frame;
     const pipe = flow.pipes[dir];
+    // The ACK number tells the other direction which of its bytes were received: a hole below it was
+    // lost by the capture, not the network.
+    if (tcp.flags & TCP_ACK) flow.pipes[dir === 'c2s' ? 's2c' : 'c2s'].reassembler.acked(tcp.ack);
     if (tcp.flags & TCP_RST) conn.half[dir].rst ??= { frame: r.frame, ts: r.ts };
     pipe.reassembler.segment({
       seq: tcp.seq, flags: tcp.flags, payload, length: tcp.payloadLength,
@@ -312,6 +318,9 @@ export class Engine {
         conn.half[dir].bytes = st.bytes;
         conn.half[dir].gapBytes = st.gapBytes;
         conn.half[dir].retransmissions = st.retransmissions;
+        // Both streams have ended: the decoders and offset indexes will never be fed again. The flow
+        // stays (port reuse, data after close) but only with what those need.
+        flow.pipes[dir].release();
       }
       this.events.connectionClosed(conn);
     }
@@ -338,7 +347,6 @@ export class Engine {
   }
 }
 
-/** Identity of the address at `at` in `d` for string keys (IPv4 as its number, IPv6 as text). */
 /** What a client stream that is not MQTT starts with: an HTTP request, or a TLS handshake. */
 function otherProtocol(b: Uint8Array): string | null {
   if (looksLikeTls(b)) return 'a TLS ClientHello: a TLS client on the plain MQTT listener (use the TLS port, or plain MQTT)';
@@ -348,6 +356,7 @@ function otherProtocol(b: Uint8Array): string | null {
   return null;
 }
 
+/** Identity of the address at `at` in `d` for string keys (IPv4 as its number, IPv6 as text). */
 function addrKeyAt(d: Uint8Array, at: number, version: 4 | 6): string {
   if (version === 4) return String(((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0);
   return formatAddress(d.subarray(at, at + 16));
@@ -369,9 +378,9 @@ class HalfPipe implements StreamSink {
   private readonly tcpIndex = new OffsetIndex();
   /** Offsets of the stream MQTT is decoded from → frames (the TCP index itself, or one for the WebSocket payload). */
   private readonly mqttIndex: OffsetIndex;
-  private readonly decoder: MqttStreamDecoder | null;
-  private readonly ws: WsDecoder | null;
-  private readonly tls: TlsSniffer | null;
+  private decoder: MqttStreamDecoder | null;
+  private ws: WsDecoder | null;
+  private tls: TlsSniffer | null;
   private readonly session: Session;
   /** The client's first bytes were another protocol (HTTP, TLS): nothing more is decoded this way. */
   private notMqtt = false;
@@ -379,6 +388,7 @@ class HalfPipe implements StreamSink {
   private inference: string | null = null;
   /** A gap was seen in either direction (pairing is then no proof of anything). */
   sawGap = false;
+  private readonly ctx: { protocolLevel: ProtocolLevel } = { protocolLevel: 4 };
   otherHalfGap: () => void = () => {};
 
   constructor(
@@ -391,16 +401,17 @@ class HalfPipe implements StreamSink {
     const limits = engine.options.limits;
     this.reassembler = new TcpHalfReassembler(this, (n) => this.notice(n), limits.maxOutOfOrderBytes);
     this.decoder = conn.transport === 'tls' ? null : new MqttStreamDecoder(
-      () => ({ protocolLevel: this.protocolLevel() }),
+      // One context object per direction, refreshed per packet (the decoder reads it at once).
+      () => { this.ctx.protocolLevel = this.protocolLevel(); return this.ctx; },
       { packet: (d: Decoded, bytes: Uint8Array) => this.packet(d, bytes), diagnostic: (d: Diagnostic) => this.diagnostic(d, this.mqttIndex) },
       { maxPacketSize: limits.maxPacketSize },
     );
     this.mqttIndex = shared.ws ? new OffsetIndex() : this.tcpIndex;
     this.tls = conn.tls ? new TlsSniffer(conn.tls, dir === 'c2s') : null;
     this.ws = shared.ws ? new WsDecoder(dir, shared.ws, {
-      payload: (bytes, wsOffset, tcpOffset, mask) => {
+      payload: (bytes, wsOffset, tcpOffset, mask, inflated) => {
         const at = this.tcpIndex.locate(tcpOffset);
-        if (at) this.mqttIndex.add(wsOffset, bytes.length, at.frame, at.frameOffset, at.ts, mask);
+        if (at) this.mqttIndex.add(wsOffset, bytes.length, at.frame, at.frameOffset, at.ts, mask, inflated);
         this.feedMqtt(bytes, wsOffset);
       },
       gap: (wsOffset, length) => this.decoder?.gap(wsOffset, length),
@@ -413,6 +424,19 @@ class HalfPipe implements StreamSink {
       diagnostic: (d) => this.diagnostic(d, this.tcpIndex),
     }, { maxCompressedMessage: limits.maxWsMessage, maxInflatedMessage: limits.maxWsInflate },
     conn.handshakeSeen ? 'http' : 'auto') : null;
+  }
+
+  /**
+   * The connection is closed and both streams ended (the reassembler calls no sink method after its
+   * end): drop the decoders and the offset indexes, so that a closed connection keeps only its facts
+   * (memory stays flat however many connections a long capture holds).
+   */
+  release(): void {
+    this.decoder = null;
+    this.ws = null;
+    this.tls = null;
+    this.tcpIndex.clear();
+    this.mqttIndex.clear();
   }
 
   data(bytes: Uint8Array, offset: number, origin: ChunkOrigin): void {
@@ -478,7 +502,8 @@ class HalfPipe implements StreamSink {
     const at = this.tcpIndex.locate(offset);
     this.engine.emit(this.conn, {
       code: 'tcp.gap', severity: 'warn', conn: this.conn.id, dir: this.dir,
-      frame: at?.frame ?? this.conn.lastFrame, offset: at ? at.frameOffset + 1 : 0, length, ts: at?.ts ?? null,
+      // Located at the last byte received before the hole (the hole itself is in no frame).
+      frame: at?.frame ?? this.conn.lastFrame, offset: at ? at.frameOffset : 0, length, ts: at?.ts ?? null,
       streamOffset: offset, detail: `${length} bytes missing (${reason === 'snaplen' ? 'cut by the capture snaplen' : reason === 'limit' ? 'out-of-order limit' : 'not captured'})`,
     });
     if (this.ws) this.ws.gap(offset, length);
@@ -554,13 +579,22 @@ class HalfPipe implements StreamSink {
       d = { packet: p, diags: [...d.diags, { code: 'mqtt.version.assumed', at: { offset: p.at.offset, length: 1 },
         detail: this.inference ?? `decoded as ${levelName(conn.mqttVersion ?? 4)}${this.engine.options.assumeVersion !== null ? ' (--assume-version)' : ''}` }] };
     }
-    const last0 = this.mqttIndex.locate(p.at.offset + p.at.length - 1);
-    const codes = sessionStep(this.session, p, {
-      dir: this.dir, ts: last0?.ts ?? conn.end, frame: last0?.frame ?? conn.lastFrame,
+    const start = p.at.offset;
+    const index = this.mqttIndex;
+    // The entries holding the packet's last and first byte, found once, read without FramePoint objects.
+    const li = index.find(start + p.at.length - 1);
+    const fi = li < 0 ? -1 : index.find(start);
+    const lastFrame = li < 0 ? conn.lastFrame : index.frameAt(li);
+    const lastTs = li < 0 ? conn.end : index.tsAt(li);
+    let codes = sessionStep(this.session, p, {
+      dir: this.dir, ts: lastTs, frame: lastFrame,
       handshakeSeen: conn.handshakeSeen, protocolLevel: conn.mqttVersion ?? 4,
+    });
     // Pairing needs the whole conversation: without the handshake or with lost bytes, a missing request is no proof.
-    }).filter((c) => !((c === 'mqtt.sequence.orphan_ack' || c === 'mqtt.sequence.wrong_ack')
-      && (!conn.handshakeSeen || !this.session.sawConnect || this.sawGap)));
+    if (codes.length > 0) {
+      codes = codes.filter((c) => !((c === 'mqtt.sequence.orphan_ack' || c === 'mqtt.sequence.wrong_ack')
+        && (!conn.handshakeSeen || !this.session.sawConnect || this.sawGap)));
+    }
     let diags: readonly Diagnostic[] = codes.length > 0
       ? [...d.diags, ...codes.map((code): Diagnostic => ({ code, at: { offset: p.at.offset, length: 1 } }))] : d.diags;
     if (p.type === 'CONNACK' && this.dir === 's2c' && isRefusal(p.reasonCode, conn.mqttVersion ?? 4)) {
@@ -569,20 +603,17 @@ class HalfPipe implements StreamSink {
         detail: `code 0x${p.reasonCode.toString(16).padStart(2, '0')}` }];
     }
 
-    const start = p.at.offset;
-    const index = this.mqttIndex;
-    const last = index.locate(start + p.at.length - 1);
-    const first = index.locate(start);
     const frames = index.framesOf(start, p.at.length);
-    const anomalies = diags.map((x) => this.locate(x, index, { bytes, offset: start }));
+    const anomalies = diags.length === 0 ? NO_ANOMALIES : diags.map((x) => this.locate(x, index, { bytes, offset: start }));
     const type = p.type;
-    const ref: PacketRef = {
-      type, dir: this.dir, frame: last?.frame ?? conn.lastFrame, ts: last?.ts ?? conn.end,
-      frameOffset: first?.frameOffset ?? 0, firstFrame: first?.frame ?? conn.lastFrame,
+    const ref: { -readonly [K in keyof PacketRef]: PacketRef[K] } = {
+      type, dir: this.dir, frame: lastFrame, ts: lastTs,
+      frameOffset: fi < 0 ? 0 : index.frameOffsetAt(fi, start), firstFrame: fi < 0 ? conn.lastFrame : index.frameAt(fi),
       remainingLength: p.remainingLength,
-      errors: anomalies.filter((a) => a.severity === 'error'),
-      ...(reasonCodeOf(p) !== undefined ? { reasonCode: reasonCodeOf(p)! } : {}),
+      errors: anomalies.length === 0 ? NO_ANOMALIES : anomalies.filter((a) => a.severity === 'error'),
     };
+    const reasonCode = reasonCodeOf(p);
+    if (reasonCode !== undefined) ref.reasonCode = reasonCode;
     conn.mqttPackets++;
     conn.packets[type] = (conn.packets[type] ?? 0) + 1;
     const half = conn.half[this.dir];

@@ -47,13 +47,24 @@ export interface HalfStats {
   gapBytes: number;
 }
 
+/**
+ * A held segment's cost against maxOutOfOrderBytes: its bytes, but at least a fixed overhead, so that
+ * segments whose payload the snaplen cut (0 bytes captured) cannot pile up for free.
+ */
+function heldCost(h: Held): number {
+  return Math.max(h.bytes.length, 64);
+}
+
 export class TcpHalfReassembler {
   private started = false;
   /** Next expected sequence number. */
   private next = 0;
   /** Stream offset of `next`. */
   private offset = 0;
+  /** Held segments sorted by sequence; entries before `heldHead` were delivered already. */
   private held: Held[] = [];
+  private heldHead = 0;
+  /** What the held segments cost against the limit (see heldCost). */
   private heldBytes = 0;
   private finSeq: number | null = null;
   private finOrigin: ChunkOrigin | null = null;
@@ -87,7 +98,7 @@ export class TcpHalfReassembler {
     const seq = s.flags & TCP_SYN ? seqAdd(s.seq, 1) : s.seq;
     if (this.ended) {
       if (s.length > 0 && seqDiff(this.next, seqAdd(seq, s.length)) > 0 && !(s.flags & TCP_RST)) {
-        this.notify({ code: 'tcp.data_after_close', frame: s.frame, frameOffset: s.frameOffset, length: s.payload.length });
+        this.notify({ code: 'tcp.data_after_close', frame: s.frame, frameOffset: s.payload.length > 0 ? s.frameOffset : 0, length: s.payload.length });
       }
       return;
     }
@@ -102,6 +113,23 @@ export class TcpHalfReassembler {
       this.ended = true;
       this.sink.end('rst', { frame: s.frame, frameOffset: s.frameOffset, ts: s.ts });
       return;
+    }
+    this.maybeFin();
+  }
+
+  /**
+   * The other direction acknowledged up to `ack` (its ACK number): the receiver got every byte below
+   * it. Held segments behind a hole that lies below `ack` can then never be completed by a
+   * retransmission — the capture lost those bytes — so the hole is declared a gap and the held data
+   * delivered now (Zeek's "ACK above hole"). Without this a single packet the capture missed stalled
+   * its direction until the out-of-order limit or the end of the capture, holding copies of all that
+   * followed (memory grew with the capture, and live output stopped for that direction).
+   */
+  acked(ack: number): void {
+    if (this.ended || this.heldHead === this.held.length || seqDiff(this.next, ack) <= 0) return;
+    while (this.heldHead < this.held.length && seqDiff(this.held[this.heldHead]!.seq, ack) >= 0) {
+      this.gapTo(this.held[this.heldHead]!.seq, 'lost');
+      this.drain();
     }
     this.maybeFin();
   }
@@ -122,7 +150,7 @@ export class TcpHalfReassembler {
   }
 
   private maybeFin(): void {
-    if (this.finSeq !== null && this.held.length === 0 && seqDiff(this.next, this.finSeq) <= 0) {
+    if (this.finSeq !== null && this.heldHead === this.held.length && seqDiff(this.next, this.finSeq) <= 0) {
       this.ended = true;
       this.sink.end('fin', this.finOrigin);
     }
@@ -134,7 +162,8 @@ export class TcpHalfReassembler {
       // Entirely before what we have: a retransmission (or a keep-alive probe of one old byte).
       if (s.length > 1 || rel + s.length < 0) {
         this.stats.retransmissions++;
-        this.notify({ code: 'tcp.retransmission', frame: s.frame, frameOffset: s.frameOffset, length: s.payload.length,
+        // With no captured payload (snaplen), the payload offset is past the frame: point at the frame.
+        this.notify({ code: 'tcp.retransmission', frame: s.frame, frameOffset: s.payload.length > 0 ? s.frameOffset : 0, length: s.payload.length,
           detail: `${s.length} bytes already received` });
       }
       return;
@@ -172,18 +201,24 @@ export class TcpHalfReassembler {
   private hold(seq: number, s: SegmentIn): void {
     const copy = new Uint8Array(s.payload); // the frame's chunk must not be pinned
     const entry: Held = { seq, bytes: copy, length: s.length, frame: s.frame, frameOffset: s.frameOffset, ts: s.ts };
-    // Keep `held` sorted by sequence (relative to `next`, so wrap-around sorts right).
-    let i = this.held.length;
-    while (i > 0 && seqDiff(this.next, this.held[i - 1]!.seq) > seqDiff(this.next, seq)) i--;
-    const same = this.held[i - 1];
+    // Keep `held` sorted by sequence (relative to `next`, so wrap-around sorts right): binary search.
+    const key = seqDiff(this.next, seq);
+    let lo = this.heldHead;
+    let hi = this.held.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqDiff(this.next, this.held[mid]!.seq) <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    const same = lo > this.heldHead ? this.held[lo - 1] : undefined;
     if (same && same.seq === seq) {
       this.compareOverlap(same, entry);
       return;
     }
-    this.held.splice(i, 0, entry);
-    this.heldBytes += copy.length;
+    this.held.splice(lo, 0, entry);
+    this.heldBytes += heldCost(entry);
     if (this.heldBytes > this.maxHeldBytes) {
-      this.notify({ code: 'limit.tcp.out_of_order', frame: s.frame, frameOffset: s.frameOffset, length: 0,
+      this.notify({ code: 'limit.tcp.out_of_order', frame: s.frame, frameOffset: s.payload.length > 0 ? s.frameOffset : 0, length: 0,
         detail: `more than ${this.maxHeldBytes} bytes held out of order` });
       this.flushHeld();
     }
@@ -203,21 +238,29 @@ export class TcpHalfReassembler {
 
   /** Delivers held segments that have become contiguous. */
   private drain(): void {
-    while (this.held.length > 0) {
-      const h = this.held[0]!;
+    while (this.heldHead < this.held.length) {
+      const h = this.held[this.heldHead]!;
       const rel = seqDiff(this.next, h.seq);
-      if (rel > 0) return;
-      this.held.shift();
-      this.heldBytes -= h.bytes.length;
+      if (rel > 0) break;
+      this.heldHead++;
+      this.heldBytes -= heldCost(h);
       if (rel + h.length <= 0) continue;
       this.deliver(h.bytes, h.length, -rel, h.frame, h.frameOffset, h.ts);
+    }
+    // Drop delivered entries in bulk rather than one shift() each (quadratic on long runs).
+    if (this.heldHead === this.held.length) {
+      this.held = [];
+      this.heldHead = 0;
+    } else if (this.heldHead > 1024 && this.heldHead * 2 > this.held.length) {
+      this.held = this.held.slice(this.heldHead);
+      this.heldHead = 0;
     }
   }
 
   /** Declares the holes before held segments as gaps and delivers everything held. */
   private flushHeld(): void {
-    while (this.held.length > 0) {
-      const h = this.held[0]!;
+    while (this.heldHead < this.held.length) {
+      const h = this.held[this.heldHead]!;
       if (seqDiff(this.next, h.seq) > 0) this.gapTo(h.seq, 'lost');
       this.drain();
     }

@@ -53,7 +53,7 @@ function itemLine(c: Connection, it: StoryItem): string {
       return `${head} ! ${it.anomaly.code}${it.anomaly.detail ? ` (${safeText(it.anomaly.detail)})` : ''}`;
     case 'close': {
       const who = it.dir === 'c2s' ? 'client' : 'broker';
-      const what = it.what === 'fin' ? 'TCP FIN' : it.what === 'rst' ? 'TCP RST' : `WebSocket Close ${it.detail ?? ''}`;
+      const what = it.what === 'fin' ? 'TCP FIN' : it.what === 'rst' ? 'TCP RST' : `WebSocket Close ${safeText(it.detail ?? '')}`;
       return `${head} ${arrow(it.dir)} ${what} (${who})`;
     }
   }

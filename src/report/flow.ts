@@ -53,7 +53,7 @@ export function renderFlow(c: Connection, v: Verdict, s: Story, o: FlowOptions):
       const body = arrowLine(label, lane, it.dir);
       line(t, bad.length ? red(body) : body, frame);
     } else if (it.kind === 'close') {
-      const what = it.what === 'fin' ? 'TCP FIN' : it.what === 'rst' ? 'TCP RST' : `WS Close ${it.detail ?? ''}`;
+      const what = it.what === 'fin' ? 'TCP FIN' : it.what === 'rst' ? 'TCP RST' : `WS Close ${safeText(it.detail ?? '')}`;
       line(t, arrowLine(what, lane, it.dir, true), frame);
     } else {
       line(t, ` ! ${fit(`${it.anomaly.code}${it.anomaly.detail ? ` ${safeText(it.anomaly.detail)}` : ''}`, lane - 4)}`.padEnd(lane), frame);

@@ -2,7 +2,12 @@ import type { Timestamp } from '../capture/types.js';
 
 /** ISO-8601 UTC with the capture's precision: microseconds, or nanoseconds where the capture has them. */
 export function isoTime(ts: Timestamp): string {
-  const base = new Date(ts.sec * 1000).toISOString().slice(0, 19);
+  const date = new Date(ts.sec * 1000);
+  if (!Number.isFinite(date.getTime())) {
+    // Outside the calendar JavaScript can represent (a damaged or hostile timestamp): seconds since the epoch.
+    return `@${ts.sec}.${ts.precision === 'ns' ? String(ts.nsec).padStart(9, '0') : String(Math.floor(ts.nsec / 1000)).padStart(6, '0')}`;
+  }
+  const base = date.toISOString().slice(0, 19);
   const frac = ts.precision === 'ns'
     ? String(ts.nsec).padStart(9, '0')
     : String(Math.floor(ts.nsec / 1000)).padStart(6, '0');

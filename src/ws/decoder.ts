@@ -44,7 +44,7 @@ export interface WsEvents {
    * was on the wire. `mask` (masked frames only) is the key and the key index of byte 0, so the byte as
    * it appears on the wire can be shown; inflated bytes have no wire position and pass no mask.
    */
-  payload(bytes: Uint8Array, wsOffset: number, tcpOffset: number, mask: WireMask | null): void;
+  payload(bytes: Uint8Array, wsOffset: number, tcpOffset: number, mask: WireMask | null, inflated: boolean): void;
   /** Payload bytes lost (a TCP gap inside a frame). */
   gap(wsOffset: number, length: number): void;
   frame(header: WsFrameHeader): void;
@@ -325,7 +325,7 @@ export class WsDecoder {
     } else if (this.message !== null || f.opcode === OPCODE.continuation) {
       if (this.compressed) this.bufferCompressed(bytes);
       else {
-        this.events.payload(bytes, this.wsOffset, tcpOffset, f.maskKey ? { key: f.maskKey, keyIndex: this.payloadPos & 3 } : null);
+        this.events.payload(bytes, this.wsOffset, tcpOffset, f.maskKey ? { key: f.maskKey, keyIndex: this.payloadPos & 3 } : null, false);
         this.wsOffset += bytes.length;
       }
     }
@@ -376,7 +376,7 @@ export class WsDecoder {
       return;
     }
     // Inflated bytes have no byte-for-byte place on the wire: they map to the message's first frame.
-    this.events.payload(r.bytes, this.wsOffset, this.compressedStart, null);
+    this.events.payload(r.bytes, this.wsOffset, this.compressedStart, null, true);
     this.wsOffset += r.bytes.length;
   }
 
