@@ -87,6 +87,8 @@ export class Analyzer implements EngineEvents, CrossConnection {
     const verdict = verdictFor(conn, this);
     this.results.set(conn, verdict);
     this.cross.watchWill(conn);
+    // The verdict is decided: the recent-packet window is no longer needed (memory stays per connection small).
+    conn.recent.length = 0;
     this.out.connectionClosed(conn);
     if (couldBeShutdown(verdict, conn)) {
       this.pending.push({ conn, verdict });

@@ -59,6 +59,9 @@ interface Flow {
   /** IPv6: "addr/port" of `a` (the key the direction is told by); '' for IPv4, told by aIp4 and a.port. */
   readonly aKey: string;
   readonly aIp4: number;
+  /** The flow's key in its table, to evict it: IPv6 key string, or the IPv4 4-tuple. */
+  readonly key6: string;
+  readonly tuple4: readonly [number, number, number, number] | null;
   /** Which endpoint sent a SYN without ACK (the client), if seen. */
   synFromA: boolean | null;
   readonly firstTs: Timestamp;
@@ -89,7 +92,7 @@ export class Engine {
   private readonly unsupportedLinks = new Set<number>();
   private readonly fragments = new FragmentReassembler();
   /** Counters for the summary. */
-  readonly stats = { frames: 0, ipFrames: 0, tcpSegments: 0, nonIpFrames: 0, ignoredFlows: 0 };
+  readonly stats = { frames: 0, ipFrames: 0, tcpSegments: 0, nonIpFrames: 0, ignoredFlows: 0, evictedFlows: 0 };
 
   constructor(
     private readonly opts: EngineOptions,
@@ -183,12 +186,14 @@ export class Engine {
         kind: 'pending',
         a: { addr: formatAddress(r.data.subarray(ip.srcAt, ip.srcAt + n)), port: tcp.srcPort },
         b: { addr: formatAddress(r.data.subarray(ip.dstAt, ip.dstAt + n)), port: tcp.dstPort },
-        aKey: srcKey, aIp4: ip.src4, synFromA: null, firstTs: r.ts, firstFrame: r.frame,
+        aKey: srcKey, aIp4: ip.src4, key6, tuple4: v4 ? [ip.src4, tcp.srcPort, ip.dst4, tcp.dstPort] : null,
+        synFromA: null, firstTs: r.ts, firstFrame: r.frame,
         conn: null, clientIsA: true, pipes: null,
       };
       if (v4) this.flows4.set(ip.src4, tcp.srcPort, ip.dst4, tcp.dstPort, flow);
       else this.flows6.set(key6, flow);
       this.flows.add(flow);
+      if (this.flows.size > this.opts.limits.maxFlows) this.evictOldest(r);
     }
     const fromA = v4 ? ip.src4 === flow.aIp4 && tcp.srcPort === flow.a.port : srcKey === flow.aKey;
     if (isSyn && flow.synFromA === null) flow.synFromA = fromA;
@@ -222,6 +227,32 @@ export class Engine {
   private fragmentDropped(frame: number, reason: string): void {
     this.events.anomaly({ code: 'net.ip.fragment_incomplete', severity: 'warn', conn: null, dir: null, frame, offset: 0,
       length: 0, ts: null, detail: reason });
+  }
+
+  /**
+   * Drops the oldest flow (Set order is creation order): an open connection ends as seen so far, with a
+   * `limit.flows` note on it; the flow's reassembly state and buffers are freed.
+   */
+  private evictOldest(r: CaptureRecord): void {
+    const oldest = this.flows.values().next().value;
+    if (!oldest) return;
+    this.flows.delete(oldest);
+    if (oldest.tuple4) this.flows4.delete(oldest.tuple4[0], oldest.tuple4[1], oldest.tuple4[2], oldest.tuple4[3]);
+    else this.flows6.delete(oldest.key6);
+    this.stats.evictedFlows++;
+    const conn = oldest.conn;
+    if (this.stats.evictedFlows === 1 || (conn && !conn.closed)) {
+      const a: Anomaly = { code: 'limit.flows', severity: 'warn', conn: conn?.id ?? null, dir: null, frame: r.frame, offset: 0, length: 0,
+        ts: r.ts, detail: `more than ${this.opts.limits.maxFlows} TCP flows open; evicted the oldest${conn ? ` (${conn.id})` : ''}` };
+      if (conn && !conn.closed) this.emit(conn, a);
+      else this.events.anomaly(a);
+    }
+    if (conn && !conn.closed && oldest.pipes) {
+      oldest.pipes.c2s.reassembler.finish();
+      oldest.pipes.s2c.reassembler.finish();
+      this.maybeClosed(oldest, true);
+    }
+    oldest.pipes = null;
   }
 
   /** Ends every open stream (end of capture) and reports the connections still open. */
@@ -318,11 +349,12 @@ export class Engine {
         conn.half[dir].bytes = st.bytes;
         conn.half[dir].gapBytes = st.gapBytes;
         conn.half[dir].retransmissions = st.retransmissions;
-        // Both streams have ended: the decoders and offset indexes will never be fed again. The flow
-        // stays (port reuse, data after close) but only with what those need.
-        flow.pipes[dir].release();
       }
       this.events.connectionClosed(conn);
+      // Both streams have ended: the decoders and offset indexes will never be fed again. The flow
+      // stays (port reuse, data after close) but only with what those need.
+      flow.pipes.c2s.release();
+      flow.pipes.s2c.release();
     }
   }
 
@@ -437,6 +469,10 @@ class HalfPipe implements StreamSink {
     this.tls = null;
     this.tcpIndex.clear();
     this.mqttIndex.clear();
+    // The session machine's tables are done with too (conn.session keeps the facts for the report).
+    this.session.inflight[this.dir].clear();
+    this.session.topicAliases[this.dir].clear();
+    this.session.subscribeFilters.clear();
   }
 
   data(bytes: Uint8Array, offset: number, origin: ChunkOrigin): void {
