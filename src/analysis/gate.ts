@@ -12,6 +12,7 @@
  * - When the expression reads `cause`, a connection's records are held until its verdict is known,
  *   then decided in order (memory grows with what a connection sends until it closes).
  */
+import { copyBytes } from '../bytes/hex.js';
 import type { Anomaly, Connection, PacketEvent } from '../engine/model.js';
 import type { AnalysisEvents, RunResult } from './analyzer.js';
 import type { Filter } from './filter.js';
@@ -106,8 +107,8 @@ export class FilterGate implements AnalysisEvents {
   private offer(st: ConnState | null, h: Held): void {
     if (st !== null && this.waitForCause && st.verdict === null) {
       // Held until the verdict: keep a copy of the packet's bytes (the event's are a view).
-      st.held.push(h.kind === 'packet' ? { kind: 'packet', e: { ...h.e, bytes: h.e.bytes.slice() } }
-        : h.on ? { ...h, on: { ...h.on, bytes: h.on.bytes.slice() } } : h);
+      st.held.push(h.kind === 'packet' ? { kind: 'packet', e: { ...h.e, bytes: copyBytes(h.e.bytes) } }
+        : h.on ? { ...h, on: { ...h.on, bytes: copyBytes(h.on.bytes) } } : h);
       return;
     }
     this.decide(st, h);

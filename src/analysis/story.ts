@@ -3,6 +3,7 @@
  * capture order. Bounded: the first and the last items of a long connection are kept, and how many were
  * left out in between is counted, so a day-long connection costs no more than a short one.
  */
+import { copyBytes } from '../bytes/hex.js';
 import type { Timestamp } from '../capture/types.js';
 import type { Dir } from '../diag/types.js';
 import type { Anomaly, Connection, PacketEvent } from '../engine/model.js';
@@ -65,7 +66,7 @@ export class StoryCollector {
     push(s, {
       kind: 'packet', frame: e.frame, ts: e.ts, dir: e.dir, packet: e.packet,
       // Kept for hex dumps: packets with anomalies, and CONNECT (so its password can be masked in a frame dump).
-      bytes: e.anomalies.length > 0 || e.packet.type === 'CONNECT' ? e.bytes.slice() : null, anomalies: e.anomalies,
+      bytes: e.anomalies.length > 0 || e.packet.type === 'CONNECT' ? copyBytes(e.bytes) : null, anomalies: e.anomalies,
     });
   }
 

@@ -28,3 +28,11 @@ export function hex(strings: TemplateStringsArray, ...values: unknown[]): Uint8A
   strings.forEach((s, i) => { text += s + (i < values.length ? String(values[i]) : ''); });
   return fromHex(text);
 }
+
+/**
+ * A copy of `b` in fresh memory. `b.slice()` is not that when `b` is a Node Buffer (Buffer#slice is a
+ * view), and a view pins its whole read chunk and shares writes with it.
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}

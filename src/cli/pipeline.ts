@@ -2,6 +2,7 @@
  * One run of the analyzer over some inputs: capture reader → engine → analysis, events to `sink`.
  * Shared by the commands that analyze (analyze, explain, flow); each adds its own output.
  */
+import { copyBytes } from '../bytes/hex.js';
 import { Analyzer, type AnalysisEvents, type RunResult } from '../analysis/analyzer.js';
 import { readCaptures } from '../capture/merge.js';
 import { openFileSource } from '../capture/read.js';
@@ -70,7 +71,7 @@ export async function readFrames(paths: readonly string[], wanted: ReadonlySet<n
   const out = new Map<number, Uint8Array>();
   if (wanted.size === 0 || paths.includes('-')) return out;
   await readCaptures(paths.map((p) => ({ name: p, source: openFileSource(p) })), {
-    record: (r) => { if (wanted.has(r.frame)) out.set(r.frame, r.data.slice()); },
+    record: (r) => { if (wanted.has(r.frame)) out.set(r.frame, copyBytes(r.data)); },
     diagnostic: () => {},
   });
   return out;

@@ -19,7 +19,7 @@ import { TuiFeed } from '../tui/feed.js';
 import { DEFAULT_TUI_LIMITS } from '../tui/limits.js';
 import { CaptureStore } from '../tui/store.js';
 import { EXIT, UsageError, type Io } from './io.js';
-import { parsePort, parseSize, parseVersion } from './options.js';
+import { addDecodeOptions } from './common.js';
 
 export interface TuiOptions {
   port?: Map<number, PortRole>;
@@ -37,18 +37,16 @@ Examples:
   $ mqtt-autopsy tui samples/ws-corrupt-first-byte.pcap
   $ tcpdump -i any -U --immediate-mode -w - port 1883 or port 8080 | mqtt-autopsy tui -
 
-Keys: arrows/j k move, Tab switches pane, Enter opens, / filters, w wire bytes, ? help, q quits.
+Keys: arrows/j k move, Tab switches pane, Enter opens, / filters (--filter expressions or words),
+w wire bytes, a anomalies, ? help, q quits; Ctrl-C stops reading and keeps the UI.
 With - the capture comes on stdin and keys from the terminal (/dev/tty).`;
 
 export function registerTui(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command('tui')
     .description('interactive terminal UI: connections → packets → fields and bytes (live from stdin with -)')
-    .argument('<capture>', 'a pcap, pcapng or gzip-compressed capture, or - for stdin')
-    .option('--port <N[:mqtt|:ws|:tls]>', 'decode this TCP port as MQTT (or ws/tls), like tshark -d; repeatable', parsePort)
-    .option('--assume-version <3.1|3.1.1|5.0>', 'protocol version for connections whose CONNECT was not captured', parseVersion)
-    .option('--max-packet-size <bytes>', 'larger MQTT packets are counted but their body is skipped (default 16M)', parseSize)
-    .option('--show-credentials', 'show CONNECT passwords and AUTH data (redacted by default)')
+    .argument('<capture>', 'a pcap, pcapng or gzip-compressed capture, or - for stdin');
+  addDecodeOptions(cmd)
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText('after', TUI_HELP)
     .action(async (path: string, opts: TuiOptions) => { done(await tui(path, opts, io)); });
@@ -133,12 +131,6 @@ export async function tui(path: string, o: TuiOptions, io: Io): Promise<number> 
     if (keys.opened) keys.stream.destroy();
     // A live pipe (tcpdump) would keep the process alive after the user quit.
     if (path === '-') process.stdin.destroy();
-    if (io.env['TUI_DEBUG_HANDLES']) {
-      setTimeout(() => {
-        const p = process as unknown as { _getActiveHandles(): object[]; _getActiveRequests(): object[] };
-        process.stderr.write(`handles: ${p._getActiveHandles().map((h) => h.constructor.name).join(',')} requests: ${p._getActiveRequests().map((h) => h.constructor.name).join(',')}\n`);
-      }, 1500).unref();
-    }
   }
   if (inputError !== null) throw inputError;
   return EXIT.ok;

@@ -3,6 +3,7 @@
  * datagrams in progress and `maxBytes` each; a set that does not complete within `timeoutSeconds` of
  * capture time is dropped and reported, as one that overflows a bound is. Overlaps: first copy wins.
  */
+import { copyBytes } from '../bytes/hex.js';
 import type { IpFragment } from './ip.js';
 
 export interface FragmentLimits {
@@ -83,7 +84,7 @@ export class FragmentReassembler {
   }
 
   private addPiece(set: FragmentSet, f: IpFragment, payload: Uint8Array): void {
-    set.pieces.push({ offset: f.offset, bytes: payload.slice() });
+    set.pieces.push({ offset: f.offset, bytes: copyBytes(payload) });
     set.bytes += payload.length;
     if (!f.more) set.total = f.offset + payload.length;
   }

@@ -3,6 +3,7 @@
  * keep-alive timeline, and each piece of evidence with the offending bytes marked (for WebSocket, both
  * the masked bytes on the wire and the unmasked payload).
  */
+import { copyBytes } from '../bytes/hex.js';
 import type { Verdict, Evidence } from '../analysis/types.js';
 import { storyItems, type Story, type StoryItem } from '../analysis/story.js';
 import { formatDuration, secondsBetween } from '../analysis/time.js';
@@ -123,7 +124,7 @@ function maskPasswords(frame: Uint8Array | undefined, frameNo: number, s: Story 
       let same = true;
       for (let k = 0; k < pw.length && same; k++) same = out[i + k] === pw[k];
       if (same) {
-        if (out === frame) out = frame.slice();
+        if (out === frame) out = copyBytes(frame);
         out.fill(0x2a, i, i + pw.length);
       }
     }

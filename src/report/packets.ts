@@ -4,6 +4,7 @@
  * demand, the packet's field tree with byte ranges (the packet re-decoded in detail mode) and a hex
  * dump with the anomalous bytes marked. Pure functions; wire text always goes through safeText.
  */
+import { copyBytes } from '../bytes/hex.js';
 import { previewBytes, safeText } from '../bytes/text.js';
 import type { Timestamp } from '../capture/types.js';
 import { diagSpec } from '../diag/registry.js';
@@ -274,7 +275,7 @@ export function maskCredentials(e: PacketEvent): Uint8Array {
   if (p.type === 'CONNECT' && p.password) spans.push(p.password);
   if ('properties' in p) for (const q of p.properties) if (q.id === 0x16) spans.push(q.at);
   if (spans.length === 0) return e.bytes;
-  const out = e.bytes.slice();
+  const out = copyBytes(e.bytes);
   for (const sp of spans) {
     const from = Math.max(0, sp.offset - p.at.offset);
     out.fill(0x2a, from, Math.min(out.length, from + sp.length));

@@ -5,6 +5,7 @@
  */
 import { Box, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useReducer, type ReactNode } from 'react';
+import { AnomaliesOverlay } from './AnomaliesOverlay.js';
 import { ConnectionsPane } from './ConnectionsPane.js';
 import { DetailPane } from './DetailPane.js';
 import { Footer } from './Footer.js';
@@ -76,16 +77,16 @@ export function App({ store, color, showCredentials, size, onInterrupt, onQuit }
   view.advance(state);
   const entries = view.connections(state);
   const l = layout(state.size, state.focus, { connections: entries.length, evidence: view.count(state, 'evidence'),
-    anomalyLine: view.hasAnomalies(state) });
+    packets: view.count(state, 'packets'), anomalyLine: view.hasAnomalies(state) });
   const entry = view.selectedEntry(state);
-  const editingFilter = state.editing
-    ? (state.editing.target === 'connections' ? view.connectionFilter(state) : view.packetFilter(state)) : null;
+  const editingFilter = state.editing ? view.query(state, state.editing.target) : null;
 
   return (
     <ThemeContext.Provider value={{ color }}>
       <Box flexDirection="column" width={l.cols} height={l.rows} overflow="hidden">
         <StatusLine store={store} width={l.cols} />
-        {state.help ? <HelpOverlay limits={store.limits} width={l.cols} rows={l.rows - 2} /> : (
+        {state.help ? <HelpOverlay limits={store.limits} width={l.cols} rows={l.rows - 2} />
+          : state.anomalies ? <AnomaliesOverlay store={store} cursor={state.anomalyCursor} width={l.cols} rows={l.rows - 2} /> : (
           <>
             <ConnectionsPane entries={entries} total={store.connections.length} cursor={state.cursors.connections}
               rows={l.connections} width={l.cols} focused={state.focus === 'connections'} filter={state.filters.connections} />

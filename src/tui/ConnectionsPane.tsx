@@ -1,6 +1,7 @@
 /** Pane 1: one row per connection (client id, client, transport, version, duration, packets, verdict, anomalies). */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { safeText } from '../bytes/text.js';
 import { causeColor, connectionCells, connectionHeader } from './format.js';
 import { COLUMN_TITLES_MIN_ROWS, itemRows } from './layout.js';
 import { Line } from './Line.js';
@@ -48,7 +49,7 @@ export function ConnectionsPane({ entries, total, cursor, rows, width, focused, 
   if (entries.length === 0) lines.push(<Line key="none" width={width} dim>{total === 0 ? '  no MQTT connection yet' : '  no connection matches the filter'}</Line>);
   return (
     <Box flexDirection="column" height={rows + 1} width={width} overflow="hidden">
-      <PaneHeader width={width} number={1} title="CONNECTIONS" focused={focused} facts={`${count}${filter ? ` · filter: ${filter}` : ''}`} />
+      <PaneHeader width={width} number={1} title="CONNECTIONS" focused={focused} facts={`${count}${filter ? ` · filter: ${safeText(filter)}` : ''}`} />
       {lines}
     </Box>
   );

@@ -7,10 +7,10 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { KeptPacket } from './byte-cache.js';
 import {
-  anomalyText, credentialMask, fieldText, payloadMarks, wireContiguous, wireFrameOf, wireMarks, type DetailRow,
+  anomalyText, credentialRanges, fieldText, payloadMarks, wireContiguous, wireFrameOf, wireMarks, type DetailRow,
 } from './detail.js';
 import { bytesText } from './format.js';
-import { hexLines, hexTop, MARK_ANOMALY, MARK_FIELD, type HexLine } from './hex.js';
+import { firstMarkedLine, hexLines, hexTop, lineCount, MARK_ANOMALY, MARK_FIELD, type HiddenRange, type MarkRange } from './hex.js';
 import { HexView } from './HexView.js';
 import type { Layout } from './layout.js';
 import { Line } from './Line.js';
@@ -34,26 +34,24 @@ export interface DetailPaneProps {
 }
 
 interface HexModel {
-  readonly lines: readonly HexLine[];
+  readonly bytes: Uint8Array;
+  readonly marks: readonly MarkRange[];
+  readonly hidden: readonly HiddenRange[];
   readonly focusLine: number | null;
   readonly title: string;
 }
 
-/** The line holding the first byte with `bit` set, or null. */
-function firstMarkedLine(marks: Uint8Array, bit: number): number | null {
-  for (let i = 0; i < marks.length; i++) if ((marks[i]! & bit) !== 0) return Math.floor(i / 16);
-  return null;
-}
-
 function hexModel(p: DetailPaneProps, row: PacketRow, kept: KeptPacket): HexModel | string {
   const selected = p.cursor.index;
+  const hidden = credentialRanges(p.rows, p.showCredentials);
   if (p.hex === 'payload') {
-    const marks = payloadMarks(p.rows, selected, kept.bytes.length);
-    const lines = hexLines(kept.bytes, marks, credentialMask(p.rows, kept.bytes.length, p.showCredentials));
+    const marks = payloadMarks(p.rows, selected);
+    const size = kept.bytes.length;
     const ws = p.entry?.conn.transport === 'websocket';
     return {
-      lines, focusLine: firstMarkedLine(marks, MARK_FIELD) ?? firstMarkedLine(marks, MARK_ANOMALY),
-      title: `MQTT bytes${ws ? ' (unmasked)' : ''}, ${bytesText(kept.bytes.length)}`,
+      bytes: kept.bytes, marks, hidden,
+      focusLine: firstMarkedLine(marks, MARK_FIELD, size) ?? firstMarkedLine(marks, MARK_ANOMALY, size),
+      title: `MQTT bytes${ws ? ' (unmasked)' : ''}, ${bytesText(size)}`,
     };
   }
   const frameNo = wireFrameOf(row, kept);
@@ -61,19 +59,20 @@ function hexModel(p: DetailPaneProps, row: PacketRow, kept: KeptPacket): HexMode
   if (frameNo === null || frame === undefined) return 'the capture frames of this packet were not kept';
   const masked = p.entry?.conn.transport === 'websocket' && row.dir === 'c2s';
   const mapped = frameNo === row.frame && wireContiguous(row, kept.bytes, frame, masked);
-  const hidden = credentialMask(p.rows, kept.bytes.length, p.showCredentials);
-  if (hidden !== null && !mapped) return 'wire view withheld: the packet carries credentials (--show-credentials shows them)';
-  let wireHidden: Uint8Array | null = null;
-  if (hidden !== null) {
-    wireHidden = new Uint8Array(frame.length);
-    for (let i = 0; i < hidden.length; i++) if (hidden[i]) wireHidden[row.frameOffset + i] = 1;
-  }
-  const marks = wireMarks(p.rows, selected, frameNo, frame.length, mapped ? row.frameOffset : null);
+  if (hidden.length > 0 && !mapped) return 'wire view withheld: the packet carries credentials (--show-credentials shows them)';
+  const marks = wireMarks(p.rows, selected, frameNo, mapped ? row.frameOffset : null);
   return {
-    lines: hexLines(frame, marks, wireHidden),
-    focusLine: firstMarkedLine(marks, MARK_FIELD) ?? firstMarkedLine(marks, MARK_ANOMALY) ?? Math.floor(row.frameOffset / 16),
+    bytes: frame, marks, hidden: hidden.map((h) => ({ offset: row.frameOffset + h.offset, length: h.length })),
+    focusLine: firstMarkedLine(marks, MARK_FIELD, frame.length) ?? firstMarkedLine(marks, MARK_ANOMALY, frame.length)
+      ?? Math.floor(row.frameOffset / 16),
     title: `frame ${frameNo} as on the wire${masked ? ' (masked)' : ''}${mapped ? '' : ', fields not mapped'}`,
   };
+}
+
+/** Only the hex lines that fit, around the marked bytes. */
+function visibleHex(m: HexModel, rows: number): ReturnType<typeof hexLines> {
+  const top = hexTop(lineCount(m.bytes), rows, m.focusLine);
+  return hexLines(m.bytes, m.marks, m.hidden, 0, top, top + rows);
 }
 
 export function DetailPane(p: DetailPaneProps): ReactNode {
@@ -126,7 +125,7 @@ export function DetailPane(p: DetailPaneProps): ReactNode {
   if (model !== null) {
     hex = typeof model === 'string'
       ? <Line width={l.hexWidth} dim>{`  ${model}`}</Line>
-      : <HexView lines={model.lines} top={hexTop(model.lines.length, l.hexRows, model.focusLine)} rows={l.hexRows} width={l.hexWidth} />;
+      : <HexView lines={visibleHex(model, l.hexRows)} rows={l.hexRows} width={l.hexWidth} />;
   }
   return (
     <Box flexDirection="column" height={l.detail + 1} width={l.cols} overflow="hidden">

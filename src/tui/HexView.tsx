@@ -5,17 +5,17 @@ import { MARK_ANOMALY, MARK_FIELD, type HexLine } from './hex.js';
 import { tint, useTheme } from './theme.js';
 
 export interface HexViewProps {
+  /** The lines to show (already windowed). */
   readonly lines: readonly HexLine[];
-  readonly top: number;
   readonly rows: number;
   readonly width: number;
 }
 
-export function HexView({ lines, top, rows, width }: HexViewProps): ReactNode {
+export function HexView({ lines, rows, width }: HexViewProps): ReactNode {
   const theme = useTheme();
   return (
     <Box flexDirection="column" width={width} height={rows} overflow="hidden">
-      {lines.slice(top, top + rows).map((l) => (
+      {lines.slice(0, rows).map((l) => (
         <Box key={l.offset} width={width} height={1} overflow="hidden">
           <Text wrap="truncate-end">
             {l.segments.map((s, i) => (s.mark === 0 ? s.text : (

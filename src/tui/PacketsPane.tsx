@@ -1,6 +1,7 @@
 /** Pane 2: the selected connection's packets, virtualized — only the visible rows are read from the table. */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { safeText } from '../bytes/text.js';
 import { packetCells, packetColumns, packetHeader } from './format.js';
 import { COLUMN_TITLES_MIN_ROWS, itemRows } from './layout.js';
 import { Line } from './Line.js';
@@ -52,9 +53,9 @@ export function PacketsPane({ entry, list, store, cursor, rows, width, focused, 
     facts.push(entry.conn.id, list.count === t.kept ? `${t.kept}` : `${list.count} of ${t.kept}`);
     if (t.first > 0) facts.push(`first ${t.first} not kept (memory bound ${store.limits.maxRows} rows)`);
   }
-  if (filter) facts.push(`filter: ${filter}`);
+  if (filter) facts.push(`filter: ${safeText(filter)}`);
   if ((list.pending ?? 0) > 0) facts.push(`filtering… ${list.pending} rows to go`);
-  if (follow) facts.push('following');
+  if (follow && store.readState === 'reading') facts.push('following');
   return (
     <Box flexDirection="column" height={rows + 1} width={width} overflow="hidden">
       <PaneHeader width={width} number={2} title="PACKETS" focused={focused} facts={facts.join(' · ')} />

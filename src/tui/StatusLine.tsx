@@ -12,7 +12,9 @@ export function statusText(store: CaptureStore): string {
     : store.readState === 'eof' ? 'end of capture'
       : store.readState === 'stopped' ? 'reading stopped'
         : `read error: ${safeText(store.error ?? '')}`;
-  const dropped = s.rowsDropped > 0 ? ` · ${s.rowsDropped} oldest rows dropped` : '';
+  // Memory bounds, said when they bite (limits.ts).
+  const dropped = (s.rowsDropped > 0 ? ` · ${s.rowsDropped} oldest rows dropped` : '')
+    + (store.bytes.evicted > 0 ? ` · bytes kept for the newest ${store.limits.keptPackets} packets` : '');
   return `mqtt-autopsy · ${state} · ${s.packets} MQTT packets · ${store.connections.length} conn · ${s.anomalies} anomalies${dropped} · `
     + `${s.frames} frames · ${bytesText(s.bytesRead)} read · ${safeText(store.source)}`;
 }

@@ -26,6 +26,8 @@ function sizeOf(k: KeptPacket): number {
 
 export class ByteCache {
   private readonly recent = new Map<number, KeptPacket>();
+  /** Bytes of each kept packet (counted once, at put). */
+  private readonly sizes = new Map<number, number>();
   /**
    * Keys of `recent`, oldest first. Eviction reads this queue, not `recent.keys()`: a Map iterator
    * walks over the holes its deletions left (V8 compacts them lazily), which made eviction quadratic.
@@ -42,6 +44,7 @@ export class ByteCache {
   /** Keeps `kept` (already copied) under `seq`; `pin` asks to keep it past the recency bound. */
   put(seq: number, kept: KeptPacket, pin: boolean): void {
     const size = sizeOf(kept);
+    this.sizes.set(seq, size);
     if (pin && this.pinned.size < this.limits.pinnedPackets) {
       this.pinned.set(seq, kept);
       this.bytes += size;
@@ -52,10 +55,9 @@ export class ByteCache {
     this.bytes += size;
     while (this.head < this.order.length && (this.recent.size > this.limits.keptPackets || this.bytes > this.limits.keptBytes)) {
       const oldest = this.order[this.head++]!;
-      const old = this.recent.get(oldest);
-      if (old === undefined) continue;
-      this.recent.delete(oldest);
-      this.bytes -= sizeOf(old);
+      if (!this.recent.delete(oldest)) continue;
+      this.bytes -= this.sizes.get(oldest) ?? 0;
+      this.sizes.delete(oldest);
       this.evicted++;
     }
     if (this.head > 4096 && this.head * 2 > this.order.length) {

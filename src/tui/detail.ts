@@ -10,7 +10,7 @@ import type { Anomaly } from '../engine/model.js';
 import { decodePacket } from '../mqtt/decode.js';
 import { PACKET_TYPE_NAMES, type FieldSink, type ProtocolLevel } from '../mqtt/types.js';
 import type { KeptPacket } from './byte-cache.js';
-import { markRange, MARK_ANOMALY, MARK_FIELD } from './hex.js';
+import { MARK_ANOMALY, MARK_FIELD, type HiddenRange, type MarkRange } from './hex.js';
 import type { PacketRow } from './packet-table.js';
 
 /** One field (or group) of the decoded packet; offsets relative to the packet's first byte. */
@@ -96,26 +96,20 @@ export function anomalyText(a: Anomaly): string {
   return `✗ ${a.code} (${a.severity}) frame ${a.frame} +${a.offset}${ws}: ${safeText(a.detail ?? spec.summary)}`;
 }
 
-/** Hidden-byte map for the packet's credential fields (null when there are none or they are shown). */
-export function credentialMask(rows: readonly DetailRow[], size: number, showCredentials: boolean): Uint8Array | null {
-  if (showCredentials) return null;
-  let mask: Uint8Array | null = null;
-  for (const r of rows) {
-    if (r.kind === 'field' && isCredential(r.field.name) && r.field.length > 0) {
-      mask ??= new Uint8Array(size);
-      mask.fill(1, r.field.offset, Math.min(size, r.field.offset + r.field.length));
-    }
-  }
-  return mask;
+/** The packet's credential bytes, hidden unless --show-credentials. */
+export function credentialRanges(rows: readonly DetailRow[], showCredentials: boolean): HiddenRange[] {
+  if (showCredentials) return [];
+  return rows.flatMap((r) => (r.kind === 'field' && isCredential(r.field.name) && r.field.length > 0
+    ? [{ offset: r.field.offset, length: r.field.length }] : []));
 }
 
-/** Marks over the MQTT bytes: the selected row's bytes and every anomaly's bytes. */
-export function payloadMarks(rows: readonly DetailRow[], selected: number, size: number): Uint8Array {
-  const marks = new Uint8Array(size);
-  for (const r of rows) if (r.kind === 'anomaly' && r.at) markRange(marks, r.at.offset, r.at.length, MARK_ANOMALY);
+/** Marks over the MQTT bytes: every anomaly's bytes, and the selected row's. */
+export function payloadMarks(rows: readonly DetailRow[], selected: number): MarkRange[] {
+  const marks: MarkRange[] = [];
+  for (const r of rows) if (r.kind === 'anomaly' && r.at) marks.push({ ...r.at, bit: MARK_ANOMALY });
   const sel = rows[selected];
-  if (sel?.kind === 'field') markRange(marks, sel.field.offset, sel.field.length, MARK_FIELD);
-  else if (sel?.kind === 'anomaly' && sel.at) markRange(marks, sel.at.offset, sel.at.length, MARK_FIELD);
+  if (sel?.kind === 'field') marks.push({ offset: sel.field.offset, length: sel.field.length, bit: MARK_FIELD });
+  else if (sel?.kind === 'anomaly' && sel.at) marks.push({ ...sel.at, bit: MARK_FIELD });
   return marks;
 }
 
@@ -146,13 +140,12 @@ export function wireContiguous(row: PacketRow, bytes: Uint8Array, frame: Uint8Ar
 }
 
 /** Marks over a wire frame: anomalies located in it (exact, from the engine) and, when mapped, the selected field. */
-export function wireMarks(rows: readonly DetailRow[], selected: number, frameNo: number, frameLength: number,
-  fieldBase: number | null): Uint8Array {
-  const marks = new Uint8Array(frameLength);
+export function wireMarks(rows: readonly DetailRow[], selected: number, frameNo: number, fieldBase: number | null): MarkRange[] {
+  const marks: MarkRange[] = [];
   for (const r of rows) {
-    if (r.kind === 'anomaly' && r.anomaly.frame === frameNo) markRange(marks, r.anomaly.offset, r.anomaly.length, MARK_ANOMALY);
+    if (r.kind === 'anomaly' && r.anomaly.frame === frameNo) marks.push({ offset: r.anomaly.offset, length: r.anomaly.length, bit: MARK_ANOMALY });
   }
   const sel = rows[selected];
-  if (fieldBase !== null && sel?.kind === 'field') markRange(marks, fieldBase + sel.field.offset, sel.field.length, MARK_FIELD);
+  if (fieldBase !== null && sel?.kind === 'field') marks.push({ offset: fieldBase + sel.field.offset, length: sel.field.length, bit: MARK_FIELD });
   return marks;
 }

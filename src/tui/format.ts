@@ -2,6 +2,7 @@
  * Text of the list rows, pure: connection rows, packet rows, sizes and times. Wire text (client ids,
  * topics) is escaped with safeText before it reaches a terminal; columns are padded by code points.
  */
+import { secondsBetween } from '../analysis/time.js';
 import type { Cause } from '../analysis/types.js';
 import { safeText } from '../bytes/text.js';
 import type { Timestamp } from '../capture/types.js';
@@ -37,10 +38,6 @@ export function bytesText(n: number): string {
 export function clock(ts: Timestamp): string {
   const d = new Date(ts.sec * 1000).toISOString().slice(11, 19);
   return `${d}.${String(Math.floor(ts.nsec / 1000)).padStart(6, '0')}`;
-}
-
-export function secondsBetween(a: Timestamp, b: Timestamp): number {
-  return (b.sec - a.sec) + (b.nsec - a.nsec) / 1e9;
 }
 
 /** Colour of a verdict cause (the table's palette): clean ends green, open cyan, client closes yellow, faults red. */

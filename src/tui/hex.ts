@@ -1,10 +1,24 @@
 /**
  * Hex dump lines with marked bytes, as segments a component colours. Wireshark's layout (offset, 16
  * bytes, ASCII); a run of marked bytes is also bracketed — `[..]` the selected field, `<..>` an
- * anomaly, `{..}` both — so the marks survive NO_COLOR and copy-paste. Pure.
+ * anomaly, `{..}` both — so the marks survive NO_COLOR and copy-paste. Pure, and windowed: only the
+ * lines asked for are built, so a 16 MB PUBLISH costs what its visible lines cost.
  */
 export const MARK_FIELD = 1;
 export const MARK_ANOMALY = 2;
+
+/** Bytes [offset, offset + length) carry `bit` (MARK_FIELD or MARK_ANOMALY). */
+export interface MarkRange {
+  readonly offset: number;
+  readonly length: number;
+  readonly bit: number;
+}
+
+/** Bytes [offset, offset + length) shown as `**` (a credential). */
+export interface HiddenRange {
+  readonly offset: number;
+  readonly length: number;
+}
 
 export interface HexSegment {
   readonly text: string;
@@ -20,12 +34,18 @@ export interface HexLine {
 
 const OPEN = ['', '[', '<', '{'];
 const CLOSE = ['', ']', '>', '}'];
+const BYTES_PER_LINE = 16;
 
-/** Sets `bit` on marks[offset … offset+length), clamped to the array. */
-export function markRange(marks: Uint8Array, offset: number, length: number, bit: number): void {
-  const from = Math.max(0, offset);
-  const to = Math.min(marks.length, offset + Math.max(1, length));
-  for (let i = from; i < to; i++) marks[i]! |= bit;
+/** The marks of byte `i` (a zero-length range marks its one byte, so an empty field still shows where it is). */
+export function markOf(ranges: readonly MarkRange[], i: number): number {
+  let m = 0;
+  for (const r of ranges) if (i >= r.offset && i < r.offset + Math.max(1, r.length)) m |= r.bit;
+  return m;
+}
+
+function hiddenAt(hidden: readonly HiddenRange[], i: number): boolean {
+  for (const h of hidden) if (i >= h.offset && i < h.offset + h.length) return true;
+  return false;
 }
 
 function push(out: HexSegment[], text: string, mark: number): void {
@@ -34,47 +54,58 @@ function push(out: HexSegment[], text: string, mark: number): void {
   else out.push({ text, mark });
 }
 
-/**
- * One line per 16 bytes. `marks[i]` marks byte i; `hidden[i]` non-zero shows byte i as `**` (a
- * credential); `base` is added to the printed offsets.
- */
-export function hexLines(bytes: Uint8Array, marks: Uint8Array, hidden: Uint8Array | null = null, base = 0): HexLine[] {
+export function lineCount(bytes: Uint8Array): number {
+  return Math.ceil(bytes.length / BYTES_PER_LINE);
+}
+
+/** Lines [from, to) of the dump; `base` is added to the printed offsets. */
+export function hexLines(bytes: Uint8Array, marks: readonly MarkRange[], hidden: readonly HiddenRange[] = [], base = 0,
+  from = 0, to = lineCount(bytes)): HexLine[] {
   const lines: HexLine[] = [];
   const digits = Math.max(4, (base + bytes.length).toString(16).length);
-  for (let start = 0; start < bytes.length; start += 16) {
+  for (let line = Math.max(0, from); line < Math.min(to, lineCount(bytes)); line++) {
+    const start = line * BYTES_PER_LINE;
+    const n = Math.min(BYTES_PER_LINE, bytes.length - start);
+    const m: number[] = [];
+    for (let i = 0; i < n; i++) m.push(markOf(marks, start + i));
     const out: HexSegment[] = [];
     push(out, (base + start).toString(16).padStart(digits, '0'), 0);
-    const n = Math.min(16, bytes.length - start);
-    for (let i = 0; i <= 16; i++) {
-      const prev = i > 0 && i - 1 < n ? marks[start + i - 1]! : 0;
-      const cur = i < n ? marks[start + i]! : 0;
+    for (let i = 0; i <= BYTES_PER_LINE; i++) {
+      const prev = i > 0 && i - 1 < n ? m[i - 1]! : 0;
+      const cur = i < n ? m[i]! : 0;
       if (prev === cur) push(out, ' ', 0);
       else if (cur !== 0) push(out, OPEN[cur]!, cur);
       else push(out, CLOSE[prev]!, prev);
-      if (i === 16) break;
-      if (i < n) {
-        const at = start + i;
-        push(out, hidden?.[at] ? '**' : bytes[at]!.toString(16).padStart(2, '0'), cur);
-      } else {
-        push(out, '  ', 0);
-      }
+      if (i === BYTES_PER_LINE) break;
+      if (i < n) push(out, hiddenAt(hidden, start + i) ? '**' : bytes[start + i]!.toString(16).padStart(2, '0'), cur);
+      else push(out, '  ', 0);
     }
     push(out, ' ', 0);
     for (let i = 0; i < n; i++) {
-      const at = start + i;
-      const b = bytes[at]!;
-      push(out, hidden?.[at] ? '*' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.', marks[at]!);
+      const b = bytes[start + i]!;
+      push(out, hiddenAt(hidden, start + i) ? '*' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.', m[i]!);
     }
     lines.push({ offset: start, segments: out });
   }
   return lines;
 }
 
+/** The line holding the first byte marked with `bit`, or null. */
+export function firstMarkedLine(marks: readonly MarkRange[], bit: number, size: number): number | null {
+  let first: number | null = null;
+  for (const r of marks) {
+    if ((r.bit & bit) === 0 || r.offset >= size) continue;
+    const at = Math.max(0, r.offset);
+    if (first === null || at < first) first = at;
+  }
+  return first === null ? null : Math.floor(first / BYTES_PER_LINE);
+}
+
 /** First line to show so that line `focus` is visible in `rows` rows (centred when possible). */
-export function hexTop(lineCount: number, rows: number, focus: number | null): number {
-  if (focus === null || lineCount <= rows) return 0;
+export function hexTop(count: number, rows: number, focus: number | null): number {
+  if (focus === null || count <= rows) return 0;
   const top = focus - Math.floor((rows - 1) / 2);
-  return Math.min(Math.max(0, top), Math.max(0, lineCount - rows));
+  return Math.min(Math.max(0, top), Math.max(0, count - rows));
 }
 
 /** The plain text of a line (tests, README captures). */

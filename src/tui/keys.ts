@@ -2,7 +2,7 @@
  * Keys → actions, pure. Arrows and j/k move, PgUp/PgDn and Home/End (g/G) jump, Tab/Shift-Tab change
  * pane, Enter opens (connection → packets → detail; evidence → its packet), `/` filters the focused
  * list, `w` switches the hex dump between the MQTT bytes and the wire frame, `f` follows new packets,
- * `?` help, `q` quits, Ctrl-C stops reading (a second one quits).
+ * `a` the capture's anomalies, `?` help, `q` quits, Ctrl-C stops reading (a second one quits).
  */
 import type { Action, UiState } from './state.js';
 
@@ -62,6 +62,7 @@ export function keyToAction(input: string, key: KeyLike, s: UiState): Action | n
     case '/': return { type: 'filterStart' };
     case '?': return { type: 'help' };
     case 'w': return { type: 'toggleHex' };
+    case 'a': return { type: 'anomalies' };
     case 'f': return { type: 'follow' };
     case 'q': return { type: 'quit' };
     case '1': return { type: 'focus', pane: 'connections' };
@@ -81,6 +82,7 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['Enter', 'open: connection → packets → detail; on evidence: jump to its packet'],
   ['/', 'filter the focused list (Enter keeps it, Esc restores)'],
   ['w', 'hex dump: MQTT bytes ↔ capture frame as on the wire'],
+  ['a', 'anomalies of the whole capture (Enter: go to its packet; a or Esc closes)'],
   ['f', 'follow new packets (live)'],
   ['?', 'this help (any key closes it)'],
   ['q', 'quit'],

@@ -70,6 +70,8 @@ function split(total: number, weights: readonly number[], min: readonly number[]
 
 export interface LayoutCounts {
   readonly connections: number;
+  /** Packets in the selected connection's list (a short list does not take rows it cannot fill). */
+  readonly packets?: number;
   readonly evidence: number;
   /** The selected packet has anomalies (the detail pane then spends a line on the selected one). */
   readonly anomalyLine: boolean;
@@ -83,7 +85,7 @@ export function layout(size: Size, focus: Pane, counts: LayoutCounts): Layout {
   const summary = focusedEvidence ? 3 : 1;
   const free = Math.max(3, rows - FIXED_ROWS - summary - evidence);
   const [connections, packets, detail] = split(free, WEIGHTS[focus], [1, 1, 1],
-    [Math.max(1, counts.connections), Infinity, Infinity]) as [number, number, number];
+    [rowsFor(counts.connections), counts.packets === undefined ? Infinity : rowsFor(counts.packets), Infinity]) as [number, number, number];
   const sideBySide = cols >= SIDE_BY_SIDE_MIN_COLS;
   const anomalyLine = counts.anomalyLine && detail >= 3;
   const body = anomalyLine ? detail - 1 : detail;
@@ -97,6 +99,11 @@ export function layout(size: Size, focus: Pane, counts: LayoutCounts): Layout {
 
 /** A list pane gets a column-title row once it has this many content rows. */
 export const COLUMN_TITLES_MIN_ROWS = 4;
+
+/** Content rows that show all of a list of `n` items (with its title row once there is room for one). */
+function rowsFor(n: number): number {
+  return n + 1 >= COLUMN_TITLES_MIN_ROWS ? n + 1 : Math.max(1, n);
+}
 
 /** Rows left for list items in a list pane of `rows` content rows. */
 export function itemRows(rows: number): number {

@@ -77,6 +77,19 @@ interface Block {
   readonly topic: (string | undefined)[];
 }
 
+/** Rows of a connection's first block: most connections are short, so blocks start small and double up to blockRows. */
+const FIRST_BLOCK_ROWS = 64;
+
+/** A copy of `b` with room for `n` rows (the kept rows copied over). */
+function grown(b: Block, n: number): Block {
+  const g = newBlock(n);
+  g.frame.set(b.frame); g.firstFrame.set(b.firstFrame); g.frameOffset.set(b.frameOffset); g.sec.set(b.sec); g.nsec.set(b.nsec);
+  g.kind.set(b.kind); g.firstByte.set(b.firstByte); g.level.set(b.level); g.flags.set(b.flags); g.packetId.set(b.packetId);
+  g.reasonCode.set(b.reasonCode); g.size.set(b.size); g.streamOffset.set(b.streamOffset); g.seq.set(b.seq);
+  for (let i = 0; i < b.topic.length; i++) g.topic[i] = b.topic[i];
+  return g;
+}
+
 function newBlock(n: number): Block {
   return {
     frame: new Uint32Array(n), firstFrame: new Uint32Array(n), frameOffset: new Uint32Array(n),
@@ -120,10 +133,15 @@ export class PacketTable {
     const bi = Math.floor(slot / this.blockRows);
     let b = this.blocks[bi];
     if (b === undefined) {
-      b = newBlock(this.blockRows);
+      b = newBlock(bi === 0 ? Math.min(FIRST_BLOCK_ROWS, this.blockRows) : this.blockRows);
       this.blocks.push(b);
     }
     const k = slot - bi * this.blockRows;
+    if (k >= b.frame.length) {
+      // Only a first block is ever smaller than blockRows: double it (amortized O(1) per row).
+      b = grown(b, Math.min(this.blockRows, b.frame.length * 2));
+      this.blocks[bi] = b;
+    }
     if (i === 0) this.precision = r.ts.precision;
     b.frame[k] = r.frame;
     b.firstFrame[k] = r.firstFrame;

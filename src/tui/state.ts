@@ -4,7 +4,7 @@
  * nothing and touches no terminal. Keys become actions in keys.ts; ink only renders (house style §1.9).
  */
 import { keyToAction, type KeyLike } from './keys.js';
-import { layout, paneRows, PANES, type Layout, type Pane, type Size } from './layout.js';
+import { assertNever, layout, paneRows, PANES, type Layout, type Pane, type Size } from './layout.js';
 import { fit, moveBy, moveTo, START, type Cursor } from './window.js';
 
 export type ListPane = 'connections' | 'packets';
@@ -19,6 +19,9 @@ export interface UiState {
   /** The filter line is open on `target`; `before` is restored by Esc. */
   readonly editing: { readonly target: ListPane; readonly before: string } | null;
   readonly help: boolean;
+  /** The capture-wide anomalies list is open over the panes (`a`). */
+  readonly anomalies: boolean;
+  readonly anomalyCursor: Cursor;
   /** The hex dump shows the MQTT packet bytes (unmasked) or the capture frame as on the wire. */
   readonly hex: HexMode;
   /** The packets cursor stays on the newest packet as packets arrive (live). */
@@ -45,6 +48,7 @@ export type Action =
   | { readonly type: 'filterCommit' }
   | { readonly type: 'filterCancel' }
   | { readonly type: 'help' }
+  | { readonly type: 'anomalies' }
   | { readonly type: 'closeOverlay' }
   | { readonly type: 'toggleHex' }
   | { readonly type: 'follow' }
@@ -61,6 +65,14 @@ export interface UiView {
   count(s: UiState, pane: Pane): number;
   /** The selected packet has anomalies. */
   hasAnomalies(s: UiState): boolean;
+  /** Entries in the capture-wide anomalies list. */
+  anomalyCount(): number;
+  /** Where anomaly `i` of that list is: its connection (null for capture-level ones) and frame. */
+  anomalyTarget(i: number): { readonly conn: string | null; readonly frame: number } | null;
+  /** Position of connection `id` in the (filtered) connections list. */
+  connectionPosition(s: UiState, id: string): number | null;
+  /** Row of the detail list showing anomaly `i` of the capture-wide list (0 when it is not there). */
+  detailRowOfAnomaly(s: UiState, i: number): number;
   /** Frame of evidence item `i` of the selected connection's verdict. */
   evidenceFrame(s: UiState, i: number): number | null;
   /** Position in the packets list of the packet that shows `frame` (exact, or the packet before it). */
@@ -71,14 +83,14 @@ export function initialState(size: Size): UiState {
   return {
     size, focus: 'connections',
     cursors: { connections: START, packets: START, detail: START, evidence: START },
-    filters: { connections: '', packets: '' }, editing: null, help: false, hex: 'payload', follow: false,
+    filters: { connections: '', packets: '' }, editing: null, help: false, anomalies: false, anomalyCursor: START, hex: 'payload', follow: false,
     quit: false, interrupts: 0, notice: null,
   };
 }
 
 function layoutOf(s: UiState, view: UiView): Layout {
   return layout(s.size, s.focus, { connections: view.count(s, 'connections'), evidence: view.count(s, 'evidence'),
-    anomalyLine: view.hasAnomalies(s) });
+    packets: view.count(s, 'packets'), anomalyLine: view.hasAnomalies(s) });
 }
 
 /** Panes below `pane` whose selection depends on it. */
@@ -145,7 +157,7 @@ function enter(s: UiState, view: UiView): UiState {
     case 'packets': return focusTo(s, view, 'detail');
     case 'detail': return s;
     case 'evidence': return jumpToEvidence(s, view);
-    default: return s;
+    default: return assertNever(s.focus);
   }
 }
 
@@ -155,14 +167,55 @@ function filterTarget(s: UiState): ListPane {
 
 function setFilter(s: UiState, view: UiView, target: ListPane, text: string): UiState {
   if (s.filters[target] === text) return s;
-  const next = withCursor({ ...s, filters: { ...s.filters, [target]: text } }, target, START);
   // A new filter changes what each position means: start the list (and its dependents) over.
-  const cursors: Record<Pane, Cursor> = { ...next.cursors, [target]: START };
+  const cursors: Record<Pane, Cursor> = { ...s.cursors, [target]: START };
   for (const d of DEPENDENTS[target]) cursors[d] = START;
-  return refit({ ...next, cursors }, view);
+  return refit({ ...s, filters: { ...s.filters, [target]: text }, cursors }, view);
+}
+
+/** Rows of the anomalies overlay: the screen minus status, footer and its header. */
+function overlayRows(s: UiState): number {
+  return Math.max(1, layout(s.size, s.focus, { connections: 1, evidence: 1, anomalyLine: false }).rows - 3);
+}
+
+function moveAnomaly(s: UiState, view: UiView, to: (c: Cursor, rows: number, count: number) => Cursor): UiState {
+  return { ...s, anomalyCursor: to(s.anomalyCursor, overlayRows(s), view.anomalyCount()), notice: null };
+}
+
+/** Enter on the anomalies list: its connection (clearing a filter that hides it), its packet, its detail row. */
+function jumpToAnomaly(s: UiState, view: UiView): UiState {
+  const i = s.anomalyCursor.index;
+  const target = view.anomalyTarget(i);
+  if (target === null) return s;
+  if (target.conn === null) return { ...s, notice: `frame ${target.frame}: a capture-level anomaly (no connection)` };
+  let base: UiState = { ...s, anomalies: false };
+  let position = view.connectionPosition(base, target.conn);
+  if (position === null && base.filters.connections !== '') {
+    base = { ...base, filters: { ...base.filters, connections: '' } };
+    position = view.connectionPosition(base, target.conn);
+  }
+  if (position === null) return { ...s, notice: `${target.conn} is not in the list` };
+  base = withCursor(base, 'connections', { index: position, top: position });
+  base = { ...base, filters: { ...base.filters, packets: '' }, follow: false };
+  const at = view.locateFrame(base, target.frame);
+  if (at === null) return refit({ ...base, focus: 'connections', notice: `${target.conn}: no packet of frame ${target.frame} is kept` }, view);
+  base = withCursor(base, 'packets', { index: at.position, top: at.position });
+  base = { ...base, focus: 'detail', notice: at.exact ? `${target.conn} frame ${target.frame}` : `${target.conn} frame ${target.frame}: no MQTT packet, showing the one before` };
+  return refit(withCursor(base, 'detail', { index: view.detailRowOfAnomaly(base, i), top: 0 }), view);
 }
 
 export function reduce(s: UiState, a: Action, view: UiView): UiState {
+  if (s.anomalies) {
+    switch (a.type) {
+      case 'move': return moveAnomaly(s, view, (c, rows, count) => moveBy(c, a.delta, rows, count));
+      case 'page': return moveAnomaly(s, view, (c, rows, count) => moveBy(c, a.dir * Math.max(1, rows - 1), rows, count));
+      case 'home': return moveAnomaly(s, view, (c, rows, count) => moveTo(c, 0, rows, count));
+      case 'end': return moveAnomaly(s, view, (c, rows, count) => moveTo(c, count - 1, rows, count));
+      case 'enter': return jumpToAnomaly(s, view);
+      case 'cycleFocus': case 'focus': case 'filterStart': case 'toggleHex': case 'follow': return s;
+      default: break;
+    }
+  }
   switch (a.type) {
     case 'resize': return refit({ ...s, size: a.size }, view);
     case 'move': return moveFocused(s, view, (c, rows, count) => moveBy(c, a.delta, rows, count));
@@ -190,7 +243,8 @@ export function reduce(s: UiState, a: Action, view: UiView): UiState {
     case 'filterCancel':
       return s.editing ? { ...setFilter(s, view, s.editing.target, s.editing.before), editing: null } : s;
     case 'help': return { ...s, help: !s.help };
-    case 'closeOverlay': return { ...s, help: false, notice: null };
+    case 'anomalies': return { ...s, anomalies: !s.anomalies, help: false, notice: null };
+    case 'closeOverlay': return { ...s, help: false, anomalies: false, notice: null };
     case 'toggleHex': return { ...s, hex: s.hex === 'payload' ? 'wire' : 'payload' };
     case 'follow': {
       const follow = !s.follow;
@@ -210,7 +264,7 @@ export function reduce(s: UiState, a: Action, view: UiView): UiState {
     case 'interrupt': return { ...s, interrupts: s.interrupts + 1 };
     case 'quit': return { ...s, quit: true };
     case 'key': return reduceKey(s, a.input, a.key, view);
-    default: return s;
+    default: return assertNever(a);
   }
 }
 

@@ -5,42 +5,12 @@
  * and its detail rows (decoded again once per packet, memoized).
  */
 import type { Evidence } from '../analysis/types.js';
-import { CONNECTION_KEYS, matches, PACKET_KEYS, parseFilter, type FieldGetter, type Filter, type FilterFields } from './filter.js';
-import type { Pane } from './layout.js';
+import { assertNever, type Pane } from './layout.js';
 import { detailRows, type DetailRow } from './detail.js';
 import type { PacketRow, PacketTable } from './packet-table.js';
+import { compileQuery, type RowQuery } from './query.js';
 import type { UiState, UiView } from './state.js';
 import type { CaptureStore, ConnEntry } from './store.js';
-import { versionName } from './format.js';
-
-export function connectionFields(e: ConnEntry): FilterFields {
-  const c = e.conn;
-  const has = [c.anomalies.length + c.anomaliesDropped > 0 ? 'anomaly' : '',
-    c.anomalies.some((a) => a.severity === 'error') ? 'error' : '', e.verdict ? 'verdict' : ''].filter((x) => x !== '');
-  return {
-    conn: [c.id], client: [`${c.client.addr}:${c.client.port}`], broker: [`${c.broker.addr}:${c.broker.port}`],
-    clientid: c.clientId === null ? [] : [c.clientId], cause: e.verdict ? [e.verdict.cause] : [],
-    transport: c.transport === 'websocket' ? ['websocket', 'ws'] : [c.transport], version: [versionName(c.mqttVersion)], has,
-  };
-}
-
-const NONE: readonly string[] = [];
-
-/** Row `i`'s filter values, read from the table's columns only when a term asks for them. */
-export function packetFieldGetter(t: PacketTable, i: number): FieldGetter {
-  return (key) => {
-    switch (key) {
-      case 'type': return [t.typeOf(i) ?? ''];
-      case 'topic': { const topic = t.topicOf(i); return topic === null ? NONE : [topic]; }
-      case 'dir': return [t.dirOf(i) ?? ''];
-      case 'id': { const id = t.packetIdOf(i); return id === null ? NONE : [String(id)]; }
-      case 'frame': return [String(t.frameOf(i))];
-      case 'code': return t.hasAnomaly(i) ? t.anomaliesOf(i).map((a) => a.code) : NONE;
-      case 'has': return t.hasAnomaly(i) ? (t.hasError(i) ? ['anomaly', 'error'] : ['anomaly']) : NONE;
-      default: return NONE;
-    }
-  };
-}
 
 /** A packet list: positions 0…count-1 mapped to the table's logical row indices. */
 export interface PacketList {
@@ -65,7 +35,7 @@ class FilteredRows implements PacketList {
   private head = 0;
   private scanned = 0;
 
-  constructor(private readonly table: PacketTable, readonly filter: Filter) {
+  constructor(private readonly table: PacketTable, private readonly entry: ConnEntry, readonly query: RowQuery) {
     this.scanned = table.first;
   }
 
@@ -75,7 +45,7 @@ class FilteredRows implements PacketList {
     if (this.scanned < t.first) this.scanned = t.first;
     const end = Math.min(t.length, this.scanned + budget);
     for (let i = this.scanned; i < end; i++) {
-      if (!matches(this.filter, packetFieldGetter(t, i), PACKET_KEYS)) continue;
+      if (!this.query.packet(t, i, this.entry)) continue;
       if (this.n === this.indices.length) {
         const grown = new Uint32Array(this.indices.length * 2);
         grown.set(this.indices);
@@ -127,19 +97,26 @@ export class StoreView implements UiView {
 
   constructor(readonly store: CaptureStore) {}
 
-  connectionFilter(s: UiState): Filter {
-    return parseFilter(s.filters.connections, CONNECTION_KEYS);
-  }
+  private queries = new Map<string, RowQuery>();
 
-  packetFilter(s: UiState): Filter {
-    return parseFilter(s.filters.packets, PACKET_KEYS);
+  /** The compiled filter of a list (memoized per text: typing compiles each new text once). */
+  query(s: UiState, list: 'connections' | 'packets'): RowQuery {
+    const text = s.filters[list];
+    const key = `${list}\u0000${text}`;
+    let q = this.queries.get(key);
+    if (q === undefined) {
+      if (this.queries.size > 64) this.queries.clear();
+      q = compileQuery(text, list);
+      this.queries.set(key, q);
+    }
+    return q;
   }
 
   connections(s: UiState): readonly ConnEntry[] {
     const key = `${this.store.revision}\u0000${this.store.connections.length}\u0000${s.filters.connections}`;
     if (this.connCache?.key === key) return this.connCache.list;
-    const f = this.connectionFilter(s);
-    const list = f.terms.length === 0 ? this.store.connections.slice() : this.store.connections.filter((e) => matches(f, connectionFields(e)));
+    const q = this.query(s, 'connections');
+    const list = q.all ? this.store.connections.slice() : this.store.connections.filter((e) => q.connection(e));
     this.connCache = { key, list };
     return list;
   }
@@ -151,12 +128,12 @@ export class StoreView implements UiView {
   packets(s: UiState): PacketList {
     const e = this.selectedEntry(s);
     if (e === null) return { count: 0, indexAt: () => -1, positionOf: () => 0 };
-    const f = this.packetFilter(s);
-    if (f.terms.length === 0) return allRows(e.packets);
+    const q = this.query(s, 'packets');
+    if (q.all) return allRows(e.packets);
     let rows = this.filtered.get(e.packets);
-    if (rows === undefined || rows.filter.source !== f.source) {
+    if (rows === undefined || rows.query !== q) {
       // One filtered list is kept per table (the one for the current text): typing replaces it.
-      rows = new FilteredRows(e.packets, f);
+      rows = new FilteredRows(e.packets, e, q);
       this.filtered.set(e.packets, rows);
       rows.update(SCAN_BUDGET_ROWS);
     }
@@ -169,7 +146,7 @@ export class StoreView implements UiView {
    */
   advance(s: UiState): void {
     const e = this.selectedEntry(s);
-    if (e === null || this.packetFilter(s).terms.length === 0) return;
+    if (e === null || this.query(s, 'packets').all) return;
     const rows = this.filtered.get(e.packets);
     if (rows === undefined) this.packets(s);
     else rows.update(SCAN_BUDGET_ROWS);
@@ -178,7 +155,7 @@ export class StoreView implements UiView {
   /** Rows of the selected connection the packet filter has not looked at yet (0 when done or unfiltered). */
   filtering(s: UiState): number {
     const e = this.selectedEntry(s);
-    if (e === null || this.packetFilter(s).terms.length === 0) return 0;
+    if (e === null || this.query(s, 'packets').all) return 0;
     const rows = this.filtered.get(e.packets);
     return rows === undefined ? 0 : rows.pending;
   }
@@ -210,12 +187,33 @@ export class StoreView implements UiView {
       case 'packets': return this.packets(s).count;
       case 'detail': return this.detail(s).length;
       case 'evidence': return this.evidence(s).length;
-      default: return 0;
+      default: return assertNever(pane);
     }
   }
 
   hasAnomalies(s: UiState): boolean {
     return (this.selectedRow(s)?.anomalies.length ?? 0) > 0;
+  }
+
+  anomalyCount(): number {
+    return this.store.anomalies.length;
+  }
+
+  anomalyTarget(i: number): { conn: string | null; frame: number } | null {
+    const a = this.store.anomalies[i];
+    return a === undefined ? null : { conn: a.conn, frame: a.frame };
+  }
+
+  connectionPosition(s: UiState, id: string): number | null {
+    const i = this.connections(s).findIndex((e) => e.conn.id === id);
+    return i < 0 ? null : i;
+  }
+
+  detailRowOfAnomaly(s: UiState, i: number): number {
+    const a = this.store.anomalies[i];
+    if (a === undefined) return 0;
+    const at = this.detail(s).findIndex((r) => r.kind === 'anomaly' && r.anomaly === a);
+    return at < 0 ? 0 : at;
   }
 
   evidenceFrame(s: UiState, i: number): number | null {

@@ -4,6 +4,7 @@
  * may straddle frames [MQTT-6.0.0-2]); control frames, frame headers and problems are reported aside.
  * Unmasking writes fresh bytes (never the input) with the key index carried across chunks.
  */
+import { copyBytes } from '../bytes/hex.js';
 import { diag, type Diagnostic, type Dir } from '../diag/types.js';
 import { MessageInflater } from './deflate.js';
 import { acceptFor, header, headerTokens, headEnd, parseHead } from './http.js';
@@ -343,7 +344,7 @@ export class WsDecoder {
       this.compressedParts = [];
       return;
     }
-    this.compressedParts.push(bytes.slice()); // the chunk is not ours to pin
+    this.compressedParts.push(copyBytes(bytes)); // the chunk is not ours to pin
     this.compressedBytes += bytes.length;
   }
 

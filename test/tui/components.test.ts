@@ -132,18 +132,45 @@ describe('interaction (ink-testing-library)', () => {
     await frameWhere(lastFrame, (f) => f.includes('CONNECTIONS'));
     stdin.write('2');
     stdin.write('/');
-    await frameWhere(lastFrame, (f) => f.includes('/ filter packets:'));
+    await frameWhere(lastFrame, (f) => f.includes('/ packets:'));
     stdin.write('type:ping');
     const filtered = await frameWhere(lastFrame, (f) => f.includes('2 of 6'));
     expect(filtered).toContain('PINGREQ');
     expect(filtered).not.toContain('CONNACK');
     stdin.write('\r');
-    await frameWhere(lastFrame, (f) => f.includes('filter: type:ping') && !f.includes('/ filter packets:'));
+    await frameWhere(lastFrame, (f) => f.includes('filter: type:ping') && !f.includes('/ packets:'));
     stdin.write('?');
     const help = await frameWhere(lastFrame, (f) => f.includes('mqtt-autopsy tui — keys'));
     expect(help).toContain('Enter');
     stdin.write('x');
     await frameWhere(lastFrame, (f) => f.includes('2 PACKETS'));
+  });
+
+  test('a lists the capture\'s anomalies; Enter opens the packet of one', async () => {
+    const store = await loadStore(WS_CORRUPT);
+    const { stdin, lastFrame } = mount(store, 100, 30);
+    await frameWhere(lastFrame, (f) => f.includes('CONNECTIONS'));
+    stdin.write('a');
+    const list = await frameWhere(lastFrame, (f) => f.includes('0 ANOMALIES  2'));
+    expect(list).toMatch(/frame \d+ \+72 +C1 +c2s error mqtt\.publish\.qos3/);
+    stdin.write('G');
+    await frameWhere(lastFrame, (f) => /> frame \d+ \+72/.test(f));
+    stdin.write('\r');
+    const f = await frameWhere(lastFrame, (x) => x.includes('▸ 3 DETAIL  #6 PUBLISH'));
+    expect(f).toContain('> ✗ mqtt.publish.qos3 (error)');
+  });
+
+  test('credentials: the CONNECT password is <redacted> in the tree and ** in the hex', async () => {
+    const store = await loadStore(resolve(SAMPLES, 'connect-refused.pcap'));
+    const { stdin, lastFrame } = mount(store, 100, 40);
+    await frameWhere(lastFrame, (f) => f.includes('CONNECTIONS'));
+    // The connection whose CONNECT carries a password: the refused one.
+    const target = store.connections.findIndex((e) => e.verdict?.cause === 'auth_rejected');
+    stdin.write('j'.repeat(target));
+    stdin.write('3'); // detail of its first packet, the CONNECT
+    stdin.write('G'); // its last field: the password
+    const f = await frameWhere(lastFrame, (x) => x.includes('> passwd = <redacted>'));
+    expect(f).toMatch(/\[\*\*( \*\*)*\]/);
   });
 
   test('live: connections and packets appear as batches are committed', async () => {

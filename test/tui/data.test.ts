@@ -6,8 +6,8 @@
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ByteCache } from '../../src/tui/byte-cache.js';
-import { credentialMask, decodeFields, detailRows, fieldText, payloadMarks, wireContiguous, wireFrameOf, wireMarks } from '../../src/tui/detail.js';
-import { MARK_ANOMALY, MARK_FIELD } from '../../src/tui/hex.js';
+import { credentialRanges, decodeFields, detailRows, fieldText, payloadMarks, wireContiguous, wireFrameOf, wireMarks } from '../../src/tui/detail.js';
+import { markOf, MARK_ANOMALY, MARK_FIELD } from '../../src/tui/hex.js';
 import { DEFAULT_TUI_LIMITS } from '../../src/tui/limits.js';
 import { PacketTable, type RowInput } from '../../src/tui/packet-table.js';
 import { initialState, type UiState } from '../../src/tui/state.js';
@@ -52,9 +52,9 @@ describe('ws-corrupt-first-byte: the masked corrupted byte', async () => {
     expect(rows[0]).toMatchObject({ kind: 'anomaly', at: { offset: 0, length: 1 } });
     const fields = rows.flatMap((r) => (r.kind === 'field' ? [fieldText(r.field, kept.bytes, false)] : []));
     expect(fields).toEqual(expect.arrayContaining(['hdrflags = 0x36', 'msgtype = 3 PUBLISH', 'qos = 3', 'topic = "autopsy/test"', 'msgid = 26725']));
-    const marks = payloadMarks(rows, 0, kept.bytes.length);
-    expect(marks[0]).toBe(MARK_ANOMALY | MARK_FIELD);
-    expect(marks[1]).toBe(0);
+    const marks = payloadMarks(rows, 0);
+    expect(markOf(marks, 0)).toBe(MARK_ANOMALY | MARK_FIELD);
+    expect(markOf(marks, 1)).toBe(0);
   });
 
   test('wire view: the packet sits in frame 14 under one masking key, so fields map onto the wire bytes', () => {
@@ -64,10 +64,10 @@ describe('ws-corrupt-first-byte: the masked corrupted byte', async () => {
     expect(wireContiguous(bad, kept.bytes, frame, false)).toBe(false); // masked bytes differ from the payload
     const rows = detailRows(bad, kept);
     const topic = rows.findIndex((r) => r.kind === 'field' && r.field.name === 'mqtt.topic');
-    const marks = wireMarks(rows, topic, 14, frame.length, bad.frameOffset);
+    const marks = wireMarks(rows, topic, 14, bad.frameOffset);
     expect(bad.frameOffset).toBe(72);
-    expect(marks[72]).toBe(MARK_ANOMALY);
-    expect(marks[76]).toBe(MARK_FIELD); // topic: after the 2 header bytes and the 2-byte length
+    expect(markOf(marks, 72)).toBe(MARK_ANOMALY);
+    expect(markOf(marks, 76)).toBe(MARK_FIELD); // topic: after the 2 header bytes and the 2-byte length
   });
 
   test('the view: filtering, frame lookup', () => {
@@ -107,9 +107,8 @@ test('credentials: the CONNECT password is withheld in the tree and hidden in th
   const pw = rows.find((r) => r.kind === 'field' && r.field.name === 'mqtt.passwd')!;
   if (pw.kind !== 'field') throw new Error('unreachable');
   expect(fieldText(pw.field, kept.bytes, false)).toMatch(/^passwd = <redacted> \(\d+ B\)$/);
-  const mask = credentialMask(rows, kept.bytes.length, false)!;
-  expect(mask.slice(pw.field.offset, pw.field.offset + pw.field.length).every((b) => b === 1)).toBe(true);
-  expect(credentialMask(rows, kept.bytes.length, true)).toBeNull();
+  expect(credentialRanges(rows, false)).toEqual([{ offset: pw.field.offset, length: pw.field.length }]);
+  expect(credentialRanges(rows, true)).toEqual([]);
 });
 
 test('keep-alive strip: the deadline (1.5 × 2 s after the CONNECT) comes before the broker close', async () => {
@@ -174,5 +173,40 @@ describe('memory bounds', () => {
     expect(table.indexOfFrame(777_777)).toEqual({ index: 777_776, exact: true });
     expect(appendMs).toBeLessThan(5000);
     expect(heap1 - heap0).toBeLessThan(150 * 1024 * 1024);
+  });
+});
+
+describe('filter: the CLI expressions, else quick-search words', async () => {
+  const store = await loadStore(sample('ws-corrupt-first-byte.pcap'));
+  const view = new StoreView(store);
+  const base = initialState({ cols: 80, rows: 24 });
+  const packets = (text: string): number => view.count({ ...base, filters: { connections: '', packets: text } }, 'packets');
+  const connections = (text: string): number => view.count({ ...base, filters: { connections: text, packets: '' } }, 'connections');
+
+  test.each([
+    ['type == PUBLISH', 2], ['type == PUBLISH and qos == 3', 1], ['severity >= error', 1], ['severity >= note', 2],
+    ['topic ~ "autopsy/+"', 2], ['dir == s2c', 2], ['not type == PUBLISH', 4], ['frame == 11', 2], ['id == 26725', 1],
+    ['clientid == autopsy-ws-corrupt and type == PINGREQ', 1],
+  ])('expression %s → %i packets', (text, n) => {
+    expect(view.query({ ...base, filters: { connections: '', packets: text } }, 'packets').grammar).toBe('expression');
+    expect(packets(text)).toBe(n);
+  });
+
+  test.each([['ping', 2], ['type:PUBLISH', 2], ['!type:PUBLISH', 4], ['has:error', 1], ['autopsy/test', 2]])('words %s → %i packets', (text, n) => {
+    expect(packets(text)).toBe(n);
+  });
+
+  test('an expression that does not parse yet leaves the list whole and says why', () => {
+    const q = view.query({ ...base, filters: { connections: '', packets: 'type ==' } }, 'packets');
+    expect(q.all).toBe(true);
+    expect(q.error).toMatch(/expected a value/);
+    expect(packets('type ==')).toBe(6);
+  });
+
+  test('connections: cause, transport, client id', () => {
+    expect(connections('cause == malformed_packet')).toBe(1);
+    expect(connections('cause == keepalive_timeout')).toBe(0);
+    expect(connections('transport == websocket and clientid ~ "autopsy-*"')).toBe(1);
+    expect(connections('cause:malformed')).toBe(1);
   });
 });

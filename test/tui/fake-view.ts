@@ -12,6 +12,8 @@ export interface FakeData {
   evidence: number[];
   /** Frame of packet position i (unfiltered): i + 1 by default. */
   frameOf?: (i: number) => number;
+  /** The capture-wide anomalies list: connection id (C1 = connection 0) and frame. */
+  anomalies?: { conn: string | null; frame: number }[];
 }
 
 export function fakeView(d: FakeData): UiView {
@@ -33,6 +35,13 @@ export function fakeView(d: FakeData): UiView {
       }
     },
     hasAnomalies: () => false,
+    anomalyCount: () => d.anomalies?.length ?? 0,
+    anomalyTarget: (i) => d.anomalies?.[i] ?? null,
+    connectionPosition: (s, id) => {
+      const n = Number(id.slice(1)) - 1;
+      return s.filters.connections !== '' && n > 0 ? null : n >= 0 && n < d.connections ? n : null;
+    },
+    detailRowOfAnomaly: () => 1,
     evidenceFrame: (_s, i) => d.evidence[i] ?? null,
     locateFrame(s, frame) {
       const list = positions(s);

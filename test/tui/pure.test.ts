@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { matches, PACKET_KEYS, CONNECTION_KEYS, parseFilter, topicMatches } from '../../src/tui/filter.js';
 import { cell, connColumns, packetColumns } from '../../src/tui/format.js';
-import { hexLines, hexTop, lineText, markRange, MARK_ANOMALY, MARK_FIELD } from '../../src/tui/hex.js';
+import { firstMarkedLine, hexLines, hexTop, lineText, markOf, MARK_ANOMALY, MARK_FIELD, type MarkRange } from '../../src/tui/hex.js';
 import { HEX_WIDTH, layout, PANES } from '../../src/tui/layout.js';
 import { fit, moveBy, visibleRange } from '../../src/tui/window.js';
 import { formatSeconds } from '../../src/tui/timeline.js';
@@ -59,11 +59,10 @@ describe('hex lines', () => {
   const bytes = Uint8Array.from([0x36, 0x13, 0x00, 0x0c, 0x61, 0x75, 0x74, 0x6f, 0x70, 0x73, 0x79, 0x2f, 0x74, 0x65, 0x73, 0x74, 0x68, 0x65]);
 
   test('marked runs are bracketed: [..] field, <..> anomaly, {..} both', () => {
-    const marks = new Uint8Array(bytes.length);
-    markRange(marks, 0, 1, MARK_ANOMALY);
-    markRange(marks, 0, 1, MARK_FIELD);
-    markRange(marks, 2, 2, MARK_FIELD);
-    markRange(marks, 16, 5, MARK_ANOMALY); // clamped to the bytes
+    const marks: MarkRange[] = [
+      { offset: 0, length: 1, bit: MARK_ANOMALY }, { offset: 0, length: 1, bit: MARK_FIELD },
+      { offset: 2, length: 2, bit: MARK_FIELD }, { offset: 16, length: 5, bit: MARK_ANOMALY }, // past the end: cut
+    ];
     const lines = hexLines(bytes, marks).map(lineText);
     expect(lines).toEqual([
       '0000{36}13[00 0c]61 75 74 6f 70 73 79 2f 74 65 73 74  6...autopsy/test',
@@ -73,9 +72,23 @@ describe('hex lines', () => {
   });
 
   test('credential bytes are shown as ** and *', () => {
-    const hidden = new Uint8Array(bytes.length);
-    hidden.fill(1, 4, 6);
-    expect(lineText(hexLines(bytes, new Uint8Array(bytes.length), hidden)[0]!)).toContain(' 0c ** ** 74');
+    const line = lineText(hexLines(bytes, [], [{ offset: 4, length: 2 }])[0]!);
+    expect(line).toContain(' 0c ** ** 74');
+    expect(line).toContain('6...**topsy');
+  });
+
+  test('only the lines asked for are built (a 16 MB packet costs its visible lines)', () => {
+    const big = new Uint8Array(16 * 1024 * 1024);
+    const marks: MarkRange[] = [{ offset: 10_000_000, length: 3, bit: MARK_ANOMALY }];
+    const focus = firstMarkedLine(marks, MARK_ANOMALY, big.length)!;
+    expect(focus).toBe(625_000);
+    const t0 = performance.now();
+    const lines = hexLines(big, marks, [], 0, focus - 2, focus + 3);
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(lines).toHaveLength(5);
+    expect(lineText(lines[2]!)).toMatch(/^0989680<00 00 00>00/);
+    expect(markOf(marks, 10_000_002)).toBe(MARK_ANOMALY);
+    expect(markOf(marks, 10_000_003)).toBe(0);
   });
 
   test('the window centres the marked line', () => {

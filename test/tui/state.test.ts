@@ -170,3 +170,35 @@ describe('evidence', () => {
     expect(s.cursors.packets.index).toBe(1);
   });
 });
+
+describe('anomalies list', () => {
+  const view = fakeView({ connections: 3, packets: [6, 6, 6], detail: 5, evidence: [],
+    anomalies: [{ conn: 'C1', frame: 3 }, { conn: null, frame: 9 }, { conn: 'C3', frame: 5 }] });
+
+  test('a opens it; moves go to its cursor; Enter goes to the connection, the packet and the anomaly row', () => {
+    let s = run(view, [key('a')]);
+    expect(s.anomalies).toBe(true);
+    s = run(view, [key('j'), key('j'), key('j')], s);
+    expect(s.anomalyCursor.index).toBe(2);
+    expect(s.cursors.connections.index).toBe(0); // the panes did not move
+    s = run(view, [key('', { return: true })], s);
+    expect(s.anomalies).toBe(false);
+    expect(s.cursors.connections.index).toBe(2);
+    expect(s.cursors.packets.index).toBe(4);
+    expect(s.cursors.detail.index).toBe(1);
+    expect(s.focus).toBe('detail');
+  });
+
+  test('a capture-level anomaly says it has no connection; Esc closes', () => {
+    let s = run(view, [key('a'), key('j'), key('', { return: true })]);
+    expect(s.notice).toMatch(/capture-level/);
+    s = run(view, [key('', { escape: true })], s);
+    expect(s.anomalies).toBe(false);
+  });
+
+  test('a connection filter that hides the target is cleared', () => {
+    const s = run(view, [key('/'), key('x'), key('', { return: true }), key('a'), key('G'), key('', { return: true })]);
+    expect(s.filters.connections).toBe('');
+    expect(s.cursors.connections.index).toBe(2);
+  });
+});

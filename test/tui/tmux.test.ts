@@ -6,20 +6,25 @@
  * (a private socket) is killed after each test, so nothing can hang or leak.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { REPO } from '../support/cli.js';
 import { sampleExpectation } from './support.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 const BUILT = existsSync(resolve(REPO, 'dist/cli/main.js'));
-const SOCKET = `mqtt-autopsy-e2e-${process.pid}`;
+/**
+ * A fresh tmux server per test, on a socket in a directory of its own (removed after the test): a new
+ * server on a socket whose old server is still exiting can die at start, and tmux leaves socket files.
+ */
+let dir = '';
 const SKIP = !HAS_TMUX ? 'Debian tmux is not installed (apt-get install tmux)' : !BUILT ? 'dist/ is missing: npm run build first (npm test does)' : null;
 const BAD_FRAME = sampleExpectation('ws-corrupt-first-byte.pcap').evidenceFrame;
 
 function tmux(...args: string[]): string {
-  const r = spawnSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { cwd: REPO, encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync('tmux', ['-S', join(dir, 'socket'), '-f', '/dev/null', ...args], { cwd: REPO, encoding: 'utf8', timeout: 5000 });
   if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
   return r.stdout;
 }
@@ -40,26 +45,27 @@ async function screenWhere(ok: (s: string) => boolean, what: string, ms = 10_000
   throw new Error(`screen never showed ${what} within ${ms} ms:\n${s}`);
 }
 
-function start(command: string): void {
-  tmux('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '40', command);
-  // Keep the pane after the program ends so its exit status (and any error) can be read.
-  tmux('set-option', '-t', 'tui', 'remain-on-exit', 'on');
+/**
+ * Runs `command` in a new 120×40 session (or the given size). The shell prints the exit status after
+ * it and keeps the pane: tmux's own pane_dead flag can lag (the exited process may sit unreaped).
+ */
+function start(command: string, cols = 120, rows = 40): void {
+  dir = mkdtempSync(join(tmpdir(), 'mqtt-autopsy-tmux-'));
+  const reported = command.includes('[exit $?]') ? command : `${command}; echo "[exit $?]"`;
+  tmux('new-session', '-d', '-s', 'tui', '-x', String(cols), '-y', String(rows), `${reported}; sleep 60`);
 }
 
+/** The exit status the shell printed once the TUI ended (bounded wait). */
 async function exitedWith(): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const [dead, status, signal] = tmux('display-message', '-p', '-t', 'tui', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}')
-      .trim().split('|');
-    // tmux may mark the pane dead a moment before it records how the process ended.
-    if (dead === '1' && (status !== '' || signal !== '')) return signal ? `signal ${signal}` : status ?? '';
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`the TUI did not exit:\n${screen()}`);
+  const s = await screenWhere((x) => /\[exit \d+\]/.test(x), 'the TUI exiting');
+  return /\[exit (\d+)\]/.exec(s)![1]!;
 }
 
 afterEach(() => {
-  spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { timeout: 5000 });
+  if (dir === '') return;
+  spawnSync('tmux', ['-S', join(dir, 'socket'), 'kill-server'], { timeout: 5000 });
+  rmSync(dir, { recursive: true, force: true });
+  dir = '';
 });
 
 describe.skipIf(SKIP !== null)(`tui in tmux${SKIP !== null ? ` — skipped: ${SKIP}` : ''}`, () => {
@@ -98,10 +104,24 @@ describe.skipIf(SKIP !== null)(`tui in tmux${SKIP !== null ? ` — skipped: ${SK
   });
 
   test('80×24: the screen fits and the verdict shows', async () => {
-    tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', 'node bin/mqtt-autopsy.js tui samples/keepalive-timeout.pcap');
-    tmux('set-option', '-t', 'tui', 'remain-on-exit', 'on');
+    start('node bin/mqtt-autopsy.js tui samples/keepalive-timeout.pcap', 80, 24);
     const s = await screenWhere((x) => x.includes('end of capture') && x.includes('keepalive_timeout'), 'the verdict');
     expect(s).toMatch(/0s \[[-csrpDX]*c[-csrpDX]*D[-csrpDX]*X\]/); // client packet, then the deadline, then the close
+    tmux('send-keys', '-t', 'tui', 'q');
+    expect(await exitedWith()).toBe('0');
+  });
+
+  test('live: packets arrive while the UI runs; keys work during the read; Ctrl-C stops reading and keeps the UI; q quits', async () => {
+    // The status is printed as soon as the TUI ends, not when the feeder (still holding the pipe) does.
+    start('node test/tui/slow-feed.mjs samples/clean-qos012.pcap 60 5000 | { node bin/mqtt-autopsy.js tui -; echo "[exit $?]"; }');
+    const first = await screenWhere((s) => /reading · \d+ pkt\/s · [1-9]\d* MQTT packets/.test(s), 'packets arriving');
+    const count = (s: string): number => Number(/· (\d+) MQTT packets/.exec(s)![1]);
+    tmux('send-keys', '-t', 'tui', '2');
+    await screenWhere((s) => s.includes('▸ 2 PACKETS'), 'the packets pane focused during the read');
+    await screenWhere((s) => count(s) > count(first), 'more packets');
+    tmux('send-keys', '-t', 'tui', 'C-c');
+    const stopped = await screenWhere((s) => s.includes('reading stopped'), 'reading stopped');
+    expect(stopped).toContain('autopsy-sub');
     tmux('send-keys', '-t', 'tui', 'q');
     expect(await exitedWith()).toBe('0');
   });
