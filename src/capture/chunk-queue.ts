@@ -7,6 +7,8 @@
  * byte-by-byte walk across chunks. Callers check `length` before every peek or take.
  */
 
+const EMPTY = new Uint8Array(0);
+
 /** Unread bytes held as a list of chunks, with the stream offset of the first unread byte. */
 export class ChunkQueue {
   private chunks: Uint8Array[] = [];
@@ -33,6 +35,21 @@ export class ChunkQueue {
     this.head = 0;
     this.pos = 0;
     this.length = 0;
+  }
+
+  /**
+   * When the next `n` unread bytes lie in one chunk: that chunk (then read them at
+   * {@link headPos}…+n). Otherwise null, and the caller uses the peeks. Lets a reader take a record
+   * header's fields straight from the chunk instead of one call per field.
+   */
+  contiguous(n: number): Uint8Array | null {
+    const c = this.chunks[this.head];
+    return c !== undefined && this.pos + n <= c.length ? c : null;
+  }
+
+  /** Index of the first unread byte inside the chunk {@link contiguous} returned. */
+  get headPos(): number {
+    return this.pos;
   }
 
   /** The byte at `at` (relative to the read position). */
@@ -118,6 +135,10 @@ export class ChunkQueue {
     const c = this.chunks[this.head]!;
     if (this.pos < c.length) return;
     this.pos = 0;
+    // Release the consumed chunk now: a record usually straddles the next boundary, so the queue is
+    // rarely drained and the list is spliced only every 64 chunks; until then every consumed chunk
+    // (1 MiB from a file) stayed pinned — measured 60–120 MB of dead read buffers in a long run.
+    this.chunks[this.head] = EMPTY;
     this.head++;
     if (this.head === this.chunks.length) {
       // Drained: drop the references so consumed chunks can be collected.

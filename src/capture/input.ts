@@ -19,10 +19,23 @@ export interface InputOptions {
 
 const STOP = Symbol('stop');
 
+/**
+ * The chunk as a plain Uint8Array view of the same memory (no copy). fs, stdin and zlib hand out
+ * Buffers, whose `subarray` goes through the Buffer species constructor in JavaScript; on a plain
+ * Uint8Array it is V8's builtin. Every record, payload and packet below is such a subarray, so this
+ * one wrap per chunk saves one slow constructor call per view (measured: ~4% of an analyze run).
+ */
+function plain(chunk: Uint8Array): Uint8Array {
+  return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 /** One input, pulled chunk by chunk into its own parser. */
 export class CaptureInput {
   private readonly parser: CaptureParser;
-  private readonly stop: Promise<typeof STOP> | null;
+  /** Set once `opts.stop` resolved. */
+  private stopFired = false;
+  /** Settles the read in progress when `stop` fires (see {@link next}). */
+  private wake: ((r: typeof STOP) => void) | null = null;
   private raw: AsyncIterator<Uint8Array> | null = null;
   private gz: Gunzipped | null = null;
   private gzip = false;
@@ -33,7 +46,13 @@ export class CaptureInput {
   constructor(private readonly source: AsyncIterable<Uint8Array>, private readonly handlers: CaptureHandlers,
     private readonly opts: InputOptions = {}) {
     this.parser = new CaptureParser(handlers);
-    this.stop = opts.stop ? opts.stop.then(() => STOP) : null;
+    // One reaction on `stop` for the whole run. (A Promise.race against it per chunk left one
+    // reaction per read on the never-settling promise, each holding its chunk: every byte read stayed
+    // in memory — peak RSS grew with the capture, 450 MB for 266 MB.)
+    opts.stop?.then(() => {
+      this.stopFired = true;
+      this.wake?.(STOP);
+    }, () => {});
   }
 
   /** True when reading ended because `stop` resolved. */
@@ -129,7 +148,15 @@ export class CaptureInput {
     const p = it.next();
     let r: IteratorResult<Uint8Array> | typeof STOP;
     try {
-      r = this.stop === null ? await p : await Promise.race([p, this.stop]);
+      if (this.opts.stop === undefined) r = await p;
+      else if (this.stopFired) r = STOP;
+      else {
+        r = await new Promise<IteratorResult<Uint8Array> | typeof STOP>((resolve, reject) => {
+          this.wake = resolve;
+          p.then(resolve, reject);
+        });
+        this.wake = null;
+      }
     } catch (e) {
       // The source failed (stdin closed with an error, a pipe broke): an environment error, like an
       // unreadable file. openFileSource already says so itself.
@@ -143,7 +170,7 @@ export class CaptureInput {
     }
     if (r.done === true) return null;
     if (this.gz === null) this.rawBytes += r.value.length;
-    return r.value;
+    return plain(r.value);
   }
 
   private finish(): false {

@@ -20,6 +20,12 @@ const FILE_HEADER_LENGTH = 24;
 /** Record header: ts seconds 4, ts fraction 4, captured length 4, original length 4 (§5). */
 const RECORD_HEADER_LENGTH = 16;
 
+function u32(c: Uint8Array, p: number, le: boolean): number {
+  return le
+    ? (c[p]! | (c[p + 1]! << 8) | (c[p + 2]! << 16) | (c[p + 3]! << 24)) >>> 0
+    : ((c[p]! << 24) | (c[p + 1]! << 16) | (c[p + 2]! << 8) | c[p + 3]!) >>> 0;
+}
+
 /** Reads the records of one classic pcap file. */
 export class PcapReader {
   private state: 'file-header' | 'records' | 'stopped' = 'file-header';
@@ -62,15 +68,19 @@ export class PcapReader {
     const out = this.out;
     const snaplen = this.snaplen;
     while (q.length >= RECORD_HEADER_LENGTH) {
-      const capLen = q.u32(8, le);
+      // Fast path: the record header lies in one chunk (all but one record per chunk): read its four
+      // fields from the chunk directly.
+      const c = q.contiguous(RECORD_HEADER_LENGTH);
+      const p = q.headPos;
+      const capLen = c !== null ? u32(c, p + 8, le) : q.u32(8, le);
       if (capLen > MAX_CAPLEN || (snaplen > 0 && capLen > snaplen + SNAPLEN_SLACK)) {
         this.fail(capLen);
         return;
       }
       if (q.length < RECORD_HEADER_LENGTH + capLen) return;
       const fileOffset = q.offset;
-      const ts = this.timestamp(q.u32(0, le), q.u32(4, le));
-      const origLen = q.u32(12, le);
+      const ts = c !== null ? this.timestamp(u32(c, p, le), u32(c, p + 4, le)) : this.timestamp(q.u32(0, le), q.u32(4, le));
+      const origLen = c !== null ? u32(c, p + 12, le) : q.u32(12, le);
       q.skip(RECORD_HEADER_LENGTH);
       out.record(ts, this.linkType, 0, q.take(capLen), origLen, fileOffset);
     }

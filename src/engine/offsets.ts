@@ -27,17 +27,21 @@ export interface FramePoint {
 const MAX_ENTRIES = 4096;
 /** Columns start empty (an index that is never used costs no backing store) and grow from this size. */
 const FIRST_CAPACITY = 16;
+// The empty columns every unused or cleared index shares (never written: makeRoom replaces them first).
+const NO_F64 = new Float64Array(0);
+const NO_I32 = new Int32Array(0);
+const NO_I8 = new Int8Array(0);
 
 export class OffsetIndex {
   // Entry i (head ≤ i < tail) is column[i] of each array.
-  private streamOffset = new Float64Array(0);
-  private length = new Float64Array(0);
-  private frame = new Float64Array(0);
-  private frameOffset = new Int32Array(0);
+  private streamOffset = NO_F64;
+  private length = NO_F64;
+  private frame = NO_F64;
+  private frameOffset = NO_I32;
   private ts: (Timestamp | undefined)[] = [];
   /** For unmasked WebSocket payload: the masking key and the key index of the entry's first byte. */
   private maskKey: (Uint8Array | null)[] = [];
-  private maskIndex = new Int8Array(0);
+  private maskIndex = NO_I8;
   private head = 0;
   private tail = 0;
 
@@ -159,13 +163,13 @@ export class OffsetIndex {
 
   /** Forgets every entry and gives the columns' memory back (the stream is over). */
   clear(): void {
-    this.streamOffset = new Float64Array(0);
-    this.length = new Float64Array(0);
-    this.frame = new Float64Array(0);
-    this.frameOffset = new Int32Array(0);
+    this.streamOffset = NO_F64;
+    this.length = NO_F64;
+    this.frame = NO_F64;
+    this.frameOffset = NO_I32;
     this.ts = [];
     this.maskKey = [];
-    this.maskIndex = new Int8Array(0);
+    this.maskIndex = NO_I8;
     this.head = 0;
     this.tail = 0;
   }

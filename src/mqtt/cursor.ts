@@ -21,6 +21,14 @@ import { readVarint, varintByteCount, varintSize, varintValue, VARINT_NEED_MORE 
 /** Shared empty diagnostics list for the (usual) packet with nothing wrong. */
 export const NO_DIAGS: readonly Diagnostic[] = Object.freeze([]);
 
+/**
+ * Reports of one code kept per packet. A packet can repeat a fault once per byte (a 4 MB SUBACK of
+ * invalid reason codes made 4 million diagnostics, 1.4 GB): the first ones are kept, the last kept one
+ * says how many more there were, and the count of diagnostics a packet carries stays bounded
+ * (codes × this).
+ */
+export const MAX_REPORTS_PER_CODE = 16;
+
 export class ByteCursor {
   /** Index in `bytes` of the next byte to read. */
   pos: number;
@@ -37,6 +45,9 @@ export class ByteCursor {
   lastStart = 0;
   lastLength = 0;
   private diagList: Diagnostic[] | null = null;
+  /** Reports per code so far, and how many past MAX_REPORTS_PER_CODE were dropped (null until needed). */
+  private perCode: Map<DiagCode, number> | null = null;
+  private dropped: Map<DiagCode, number> | null = null;
   /** Detail mode: fields go to `fields`; false in bulk mode, where field reports cost one branch. */
   readonly detail: boolean;
 
@@ -55,7 +66,20 @@ export class ByteCursor {
 
   /** The diagnostics reported so far (a shared empty list when there are none). */
   get diags(): readonly Diagnostic[] {
-    return this.diagList ?? NO_DIAGS;
+    const list = this.diagList;
+    if (list === null) return NO_DIAGS;
+    if (this.dropped === null) return list;
+    // The last kept report of each capped code says how many more there were.
+    const dropped = this.dropped;
+    this.dropped = null;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const d = list[i]!;
+      const more = dropped.get(d.code);
+      if (more === undefined) continue;
+      dropped.delete(d.code);
+      list[i] = diag(d.code, d.at.offset, d.at.length, `${d.detail !== undefined ? `${d.detail}; ` : ''}and ${more} more in this packet`);
+    }
+    return list;
   }
 
   get remaining(): number {
@@ -67,6 +91,12 @@ export class ByteCursor {
    * inside the bytes the decoder was given.
    */
   report(code: DiagCode, index: number, length: number, detail?: string): void {
+    const seen = (this.perCode ??= new Map()).get(code) ?? 0;
+    this.perCode.set(code, seen + 1);
+    if (seen >= MAX_REPORTS_PER_CODE) {
+      (this.dropped ??= new Map()).set(code, seen + 1 - MAX_REPORTS_PER_CODE);
+      return;
+    }
     const size = this.bytes.length;
     const i = index < 0 ? 0 : index > size ? size : index;
     const n = length < 0 ? 0 : length > size - i ? size - i : length;

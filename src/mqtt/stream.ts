@@ -39,6 +39,8 @@ type State = 'frame' | 'skip' | 'resync';
 
 /** First allocation of the resync buffer; it doubles as needed. */
 const RESYNC_INITIAL_BYTES = 4096;
+/** First allocation for a packet that straddles chunks; it doubles as its bytes arrive. */
+const PARTIAL_INITIAL_BYTES = 4096;
 
 export class MqttStreamDecoder {
   private state: State = 'frame';
@@ -53,9 +55,15 @@ export class MqttStreamDecoder {
   /** Fixed header bytes gathered so far while the header itself straddles chunks. */
   private readonly header = new Uint8Array(MAX_HEADER_LENGTH);
   private headerLength = 0;
-  /** The whole packet, gathered once its length is known. */
+  /**
+   * The packet being gathered once its length is known. It grows with the bytes that arrive (never
+   * to more than the declared size, which it reaches exactly when complete), so a header that claims
+   * megabytes costs memory only for the bytes really sent.
+   */
   private partial: Uint8Array | null = null;
   private partialLength = 0;
+  /** The declared size of the packet being gathered (fixed header + Remaining Length). */
+  private partialTotal = 0;
   private partialFrame: Frame | null = null;
 
   // skip: the packet whose body is being dropped.
@@ -127,7 +135,7 @@ export class MqttStreamDecoder {
         if (this.partial !== null && this.partialFrame !== null) {
           // The header was seen, so the packet's end is known: the packet is cut, framing survives.
           const f = this.partialFrame;
-          const missing = this.partial.length - this.partialLength;
+          const missing = this.partialTotal - this.partialLength;
           const header = this.partial.slice(0, f.headerLength);
           this.partial = null;
           this.partialFrame = null;
@@ -166,7 +174,7 @@ export class MqttStreamDecoder {
     } else if (this.partial !== null && this.partialFrame !== null) {
       const f = this.partialFrame;
       this.incomplete(this.packetStart, this.partialLength,
-        `${PACKET_TYPE_NAMES[f.typeCode]!} declared ${this.partial.length} bytes, ${this.partialLength} seen`);
+        `${PACKET_TYPE_NAMES[f.typeCode]!} declared ${this.partialTotal} bytes, ${this.partialLength} seen`);
       this.partial = null;
       this.partialFrame = null;
     } else if (this.headerLength > 0) {
@@ -215,10 +223,11 @@ export class MqttStreamDecoder {
   /** One step in the `frame` state; returns the new position in `bytes`. */
   private frameStep(bytes: Uint8Array, offset: number, pos: number): number {
     if (this.partial !== null) {
-      const n = Math.min(this.partial.length - this.partialLength, bytes.length - pos);
+      const n = Math.min(this.partialTotal - this.partialLength, bytes.length - pos);
+      if (this.partialLength + n > this.partial.length) this.growPartial(this.partialLength + n);
       this.partial.set(bytes.subarray(pos, pos + n), this.partialLength);
       this.partialLength += n;
-      if (this.partialLength === this.partial.length) {
+      if (this.partialLength === this.partialTotal) {
         const packet = this.partial;
         const f = this.partialFrame!;
         this.partial = null;
@@ -277,15 +286,25 @@ export class MqttStreamDecoder {
       this.startSkip(f, have.slice(0, f.headerLength), start, f.remainingLength - (have.length - f.headerLength), 'limit');
       return;
     }
-    const packet = new Uint8Array(total);
-    packet.set(have, 0);
     if (have.length === total) {
-      this.emit(packet, start, f);
+      this.emit(new Uint8Array(have), start, f);
       return;
     }
+    // Room for what is here and some more, not for what the header claims: see `partial`.
+    const packet = new Uint8Array(Math.min(total, Math.max(PARTIAL_INITIAL_BYTES, 2 * have.length)));
+    packet.set(have, 0);
     this.partial = packet;
     this.partialLength = have.length;
+    this.partialTotal = total;
     this.partialFrame = f;
+  }
+
+  /** Makes room for `need` bytes of the packet being gathered: doubling, capped at its declared size. */
+  private growPartial(need: number): void {
+    const old = this.partial!;
+    const grown = new Uint8Array(Math.min(this.partialTotal, Math.max(need, 2 * old.length)));
+    grown.set(old.subarray(0, this.partialLength), 0);
+    this.partial = grown;
   }
 
   private emit(bytes: Uint8Array, start: number, f: Frame): void {

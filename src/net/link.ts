@@ -33,8 +33,15 @@ const OTHER: LinkResult = { kind: 'other' };
 const TRUNCATED: LinkResult = { kind: 'truncated' };
 const UNSUPPORTED: LinkResult = { kind: 'unsupported' };
 
+/**
+ * The 'ip' answers, made once: only a handful of (offset, version) pairs exist (link headers are at
+ * most a few dozen bytes), and this runs for every frame, so no object is allocated per frame.
+ */
+const IP_RESULTS: LinkResult[] = [];
+
 function ip(offset: number, version: 4 | 6): LinkResult {
-  return { kind: 'ip', offset, version };
+  const i = offset * 2 + (version === 6 ? 1 : 0);
+  return IP_RESULTS[i] ??= Object.freeze({ kind: 'ip', offset, version });
 }
 
 /** Follows 802.1Q / QinQ tags from the EtherType at `typeAt` to the IP header. */

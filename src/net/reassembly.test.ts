@@ -137,6 +137,57 @@ describe('TcpHalfReassembler step tables', () => {
   });
 });
 
+describe('TcpHalfReassembler: the peer ACKs above a hole (Zeek "ACK above hole")', () => {
+  test('a hole the peer has acknowledged past was lost by the capture: gap now, held data delivered', () => {
+    const h = harness();
+    h.seg(0, '', TCP_SYN);
+    h.seg(1, 'abc');
+    h.seg(7, 'ghi'); // 'def' (4..6) never captured
+    expect(stream(h.out)).toBe('abc');
+    h.r.acked(10); // the receiver got everything up to 'ghi'
+    expect(h.out).toEqual([['data', 0, 'abc', 2], ['gap', 3, 3, 'lost'], ['data', 6, 'ghi', 3]]);
+    h.seg(10, 'j');
+    expect(stream(h.out)).toBe('abc???ghij');
+  });
+
+  test('an ACK at or below the hole changes nothing: a retransmission may still fill it', () => {
+    const h = harness();
+    h.seg(0, '', TCP_SYN);
+    h.seg(1, 'abc');
+    h.seg(7, 'ghi');
+    h.r.acked(4);
+    h.r.acked(2);
+    expect(stream(h.out)).toBe('abc');
+    h.seg(4, 'def');
+    expect(stream(h.out)).toBe('abcdefghi');
+    expect(h.out.some((o) => o[0] === 'gap')).toBe(false);
+  });
+
+  test('only the holes below the ACK become gaps; later ones keep waiting', () => {
+    const h = harness();
+    h.seg(0, '', TCP_SYN);
+    h.seg(1, 'a');
+    h.seg(3, 'c');
+    h.seg(5, 'e');
+    h.r.acked(4);
+    expect(stream(h.out)).toBe('a?c');
+    h.seg(4, 'd');
+    expect(stream(h.out)).toBe('a?cde');
+  });
+
+  test('a FIN held behind an acknowledged hole ends the stream once the hole is declared', () => {
+    const h = harness();
+    h.seg(0, '', TCP_SYN);
+    h.seg(1, 'ab');
+    h.seg(5, 'ef', TCP_ACK | TCP_FIN);
+    expect(h.r.isEnded).toBe(false);
+    h.r.acked(8);
+    expect(h.r.isEnded).toBe(true);
+    expect(h.out.at(-1)).toEqual(['end', 'fin', 3]);
+    expect(stream(h.out)).toBe('ab??ef');
+  });
+});
+
 describe('TcpHalfReassembler properties', () => {
   test('any reordering of the segments within the window gives the same stream bytes', () => {
     fc.assert(fc.property(
