@@ -48,7 +48,8 @@ export class CrossConnectionFacts {
     if (span > STORM_WINDOW_S || (last && secondsBetween(last, e.ts) < STORM_WINDOW_S)) return null;
     this.stormReported.set(clientId, e.ts);
     return {
-      code: 'mqtt.client.reconnect_storm', severity: 'warn', conn: e.conn.id, dir: 'c2s', frame: e.frame,
+      // The CONNECT's first byte: its frame and the offset there (the packet may span frames).
+      code: 'mqtt.client.reconnect_storm', severity: 'warn', conn: e.conn.id, dir: 'c2s', frame: e.ref.firstFrame,
       offset: e.ref.frameOffset, length: 1, ts: e.ts,
       detail: `${STORM_COUNT} connections as "${clientId}" in ${formatDuration(span)} (about every ${formatDuration(span / (STORM_COUNT - 1))}): ${list.map((x) => x.conn).join(', ')}`,
     };
@@ -71,7 +72,7 @@ export class CrossConnectionFacts {
       const after = secondsBetween(w.closed, e.ts);
       if (after > WILL_WINDOW_S) { this.wills.splice(i, 1); continue; }
       if (w.topic === topic && w.conn !== e.conn && after >= -0.01) {
-        this.willDelivered.set(w.conn, { frame: e.frame, offset: e.ref.frameOffset,
+        this.willDelivered.set(w.conn, { frame: e.frame, offset: e.ref.firstFrame === e.frame ? e.ref.frameOffset : 0,
           note: `the broker published ${w.conn.id}'s will on "${topic}" to ${e.conn.id} ${formatDuration(after)} after the close: it saw the close as abnormal` });
         this.wills.splice(i, 1);
       }
