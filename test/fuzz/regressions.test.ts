@@ -182,13 +182,12 @@ describe('fixed in cdfbf04: anomaly and evidence offsets lie inside their frame'
   });
 });
 
-describe('reported: reconnect-storm anomaly and will evidence name the last frame with the first byte\'s offset (src/analysis/cross.ts)', () => {
+describe('fixed in 5bb68fe: reconnect-storm anomaly and will evidence point inside their frame (src/analysis/cross.ts)', () => {
   /**
    * Found by the 1 000 000-input run (fuzz/reproducers/range-eb131db2cd): cdfbf04 fixed packetEvidence in
-   * verdict.ts, but cross.ts still builds `{ frame: e.frame, offset: e.ref.frameOffset }` in two places
-   * (the mqtt.client.reconnect_storm anomaly, line 52, and the will-delivered evidence, line 74): for a
-   * CONNECT or PUBLISH spread over two frames that is the frame of its last byte with the offset of its
-   * first byte, outside the frame.
+   * verdict.ts, but cross.ts still built `{ frame: e.frame, offset: e.ref.frameOffset }` in two places
+   * (the mqtt.client.reconnect_storm anomaly and the will-delivered evidence): for a CONNECT or PUBLISH
+   * spread over two frames, the frame of its last byte with the offset of its first byte.
    */
   test('the storm anomaly of a CONNECT spread over two frames points inside a frame', () => {
     const c = new Conversation(CLIENT, BROKER, { start: 1_700_000_000 });
